@@ -1,0 +1,4 @@
+"""DesktopCRM: an installed, offline-first CRM for small sales teams."""
+
+__version__ = "0.1.0"
+APP_NAME = "DesktopCRM"

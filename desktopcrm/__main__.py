@@ -1,0 +1,5 @@
+import sys
+
+from desktopcrm.app import main
+
+sys.exit(main())

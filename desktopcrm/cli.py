@@ -1,0 +1,206 @@
+"""The program without a window: ``desktopcrm SUBCOMMAND``.
+
+Every subcommand opens the database the same way the app does (``--database`` before or after
+the subcommand, ``DESKTOPCRM_DATABASE``, or the default file), so it obeys the same rules.
+Known problems print one plain message and exit 1; nothing prints a traceback for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from desktopcrm import APP_NAME, __version__
+
+log = logging.getLogger("desktopcrm.cli")
+
+SCREENS = (
+    "dashboard",
+    "leads",
+    "contacts",
+    "companies",
+    "deals",
+    "board",
+    "calendar",
+    "tasks",
+    "mail",
+    "settings",
+)
+
+
+def _database_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--database",
+        metavar="PATH|URL",
+        default=default,
+        help="database file or postgresql:// URL (default: $DESKTOPCRM_DATABASE, else "
+        "desktopcrm.sqlite in your user data folder)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--shared-file",
+        dest="shared",
+        action="store_const",
+        const=True,
+        default=None if top else argparse.SUPPRESS,
+        help="open the file in shared-file mode (several PCs on a network share)",
+    )
+    mode.add_argument(
+        "--local-file",
+        dest="shared",
+        action="store_const",
+        const=False,
+        default=argparse.SUPPRESS,
+        help="open the file in local mode even if it looks shared",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktopcrm",
+        description=f"{APP_NAME}: an offline-first CRM for small sales teams. "
+        "Without a subcommand, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    _database_options(parser, top=True)
+    parser.add_argument(
+        "--quit-after-startup",
+        action="store_true",
+        help="open the window and quit right after the first paint (for timing)",
+    )
+    parser.add_argument(
+        "--theme", choices=("system", "light", "dark"), default=None, help="colour scheme"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        child = sub.add_parser(name, help=help_text, description=help_text)
+        _database_options(child, top=False)
+        return child
+
+    command("init", "create the database (or upgrade it) and exit")
+    check = command("check", "integrity check, schema version and record counts")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    backup = command("backup", "copy the database to DEST (a file or folder) while it is in use")
+    backup.add_argument("dest", help="a file, or a folder (existing, or ending with /)")
+    restore = command("restore", "replace the database with the backup SRC")
+    restore.add_argument("src", type=Path)
+    shot = command("screenshot", "render a screen offscreen to a PNG file")
+    shot.add_argument("--screen", required=True, choices=SCREENS, metavar="NAME")
+    shot.add_argument("--out", required=True, type=Path, metavar="FILE.png")
+    shot.add_argument("--size", default="1400x900", metavar="WxH")
+    shot.add_argument("--theme", choices=("light", "dark"), default="light")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
+
+
+def fail(message: str) -> int:
+    print(f"desktopcrm: {message}", file=sys.stderr)
+    return 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand in ``args``; returns the process exit code."""
+    from desktopcrm.models.errors import DatabaseError
+    from desktopcrm.services.errors import ServiceError
+
+    handler = COMMANDS[args.command]
+    try:
+        return handler(args)
+    except (DatabaseError, ServiceError) as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+
+
+def _open(args: argparse.Namespace, *, create: bool = True):  # type: ignore[no-untyped-def]
+    from desktopcrm.services.workspace import open_workspace
+
+    workspace = open_workspace(args.database, shared=args.shared, create=create)
+    for warning in workspace.location.warnings:
+        print(f"WARNING: {warning}", file=sys.stderr)
+    return workspace
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from desktopcrm.models import SCHEMA_VERSION
+
+    workspace = _open(args)
+    print(
+        f"{workspace.location.display()}: ready ({workspace.location.mode.label}, "
+        f"schema {SCHEMA_VERSION}, signed in as {workspace.user.name})"
+    )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from desktopcrm.models import open_database, resolve_location
+    from desktopcrm.services.maintenance import check_database
+
+    location = resolve_location(args.database, shared=args.shared)
+    open_database(location, create=False, upgrade=False)
+    report = check_database(location)
+    print(json.dumps(report.as_dict(), indent=2) if args.json else report.as_text())
+    return 0 if report.ok else 2
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from desktopcrm.models import resolve_location
+    from desktopcrm.models.db import probe_file
+    from desktopcrm.models.errors import NotADatabaseError
+    from desktopcrm.services.maintenance import backup_to
+
+    location = resolve_location(args.database, shared=args.shared)
+    if location.path is not None and not probe_file(location.path).schema_version:
+        raise NotADatabaseError(f"There is no DesktopCRM database at {location.path} to back up.")
+    dest = Path(args.dest).expanduser()
+    if args.dest.endswith(("/", os.sep)):
+        dest.mkdir(parents=True, exist_ok=True)
+    saved = backup_to(location, dest)
+    print(f"Backed up {location.display()} to {saved}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from desktopcrm.models import resolve_location
+    from desktopcrm.services.maintenance import restore_from
+
+    location = resolve_location(args.database, shared=args.shared)
+    saved = restore_from(location, args.src)
+    print(f"Restored {location.display()} from {args.src}")
+    if saved:
+        print(f"The database it replaced was saved to {saved}")
+    return 0
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    try:
+        width, height = (int(part) for part in args.size.lower().split("x"))
+    except ValueError:
+        return fail(f"--size takes WIDTHxHEIGHT, e.g. 1400x900, not {args.size!r}")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    workspace = _open(args)
+    from desktopcrm.views.screenshot import render_screen
+
+    render_screen(workspace, args.screen, args.out, (width, height), args.theme)
+    print(f"Saved the {args.screen} screen to {args.out}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
+    "check": cmd_check,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
+    "screenshot": cmd_screenshot,
+}

@@ -1,0 +1,71 @@
+"""Peewee models, opening the database, migrations and backups. No Qt, no network."""
+
+from desktopcrm.models.base import (
+    ORIGIN,
+    BaseModel,
+    ChangeLog,
+    acting_as,
+    current_actor,
+    log_change,
+    set_default_actor,
+    utcnow,
+)
+from desktopcrm.models.db import (
+    DatabaseLocation,
+    DatabaseMode,
+    close_database,
+    current_location,
+    data_version,
+    database,
+    default_backup_dir,
+    default_database_path,
+    open_database,
+    resolve_location,
+    write_transaction,
+)
+from desktopcrm.models.errors import (
+    CorruptDatabaseError,
+    DatabaseError,
+    DatabaseLockedError,
+    MigrationError,
+    NewerDatabaseError,
+    NotADatabaseError,
+    StaleRecordError,
+)
+from desktopcrm.models.schema import ALL_MODELS, SCHEMA_VERSION, SchemaMeta
+from desktopcrm.models.user import Profile, Session, User
+
+__all__ = [
+    "ALL_MODELS",
+    "ORIGIN",
+    "SCHEMA_VERSION",
+    "BaseModel",
+    "ChangeLog",
+    "CorruptDatabaseError",
+    "DatabaseError",
+    "DatabaseLocation",
+    "DatabaseLockedError",
+    "DatabaseMode",
+    "MigrationError",
+    "NewerDatabaseError",
+    "NotADatabaseError",
+    "Profile",
+    "SchemaMeta",
+    "Session",
+    "StaleRecordError",
+    "User",
+    "acting_as",
+    "close_database",
+    "current_actor",
+    "current_location",
+    "data_version",
+    "database",
+    "default_backup_dir",
+    "default_database_path",
+    "log_change",
+    "open_database",
+    "resolve_location",
+    "set_default_actor",
+    "utcnow",
+    "write_transaction",
+]
