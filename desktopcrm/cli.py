@@ -14,8 +14,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktopcrm import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from desktopcrm.services.workspace import Workspace
 
 log = logging.getLogger("desktopcrm.cli")
 
@@ -111,6 +115,10 @@ def fail(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand in ``args``; returns the process exit code."""
+    import sqlite3
+
+    import peewee
+
     from desktopcrm.models.errors import DatabaseError
     from desktopcrm.services.errors import ServiceError
 
@@ -119,11 +127,17 @@ def run(args: argparse.Namespace) -> int:
         return handler(args)
     except (DatabaseError, ServiceError) as exc:
         return fail(str(exc))
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+        log.exception("database error in %s", args.command)
+        return fail(
+            f"The database could not be read or written ({exc}). If it is damaged, restore "
+            "it from a backup: desktopcrm restore BACKUP."
+        )
     except OSError as exc:
         return fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
 
 
-def _open(args: argparse.Namespace, *, create: bool = True):  # type: ignore[no-untyped-def]
+def _open(args: argparse.Namespace, *, create: bool = True) -> Workspace:
     from desktopcrm.services.workspace import open_workspace
 
     workspace = open_workspace(args.database, shared=args.shared, create=create)

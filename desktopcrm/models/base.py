@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import peewee
 
@@ -136,11 +136,12 @@ class BaseModel(peewee.Model):
     """A versioned, soft-deletable record whose every write is logged."""
 
     id = peewee.UUIDField(primary_key=True, default=uuid.uuid4)
-    created_at = peewee.DateTimeField(default=utcnow)
-    updated_at = peewee.DateTimeField(default=utcnow)
+    created_at = peewee.DateTimeField()  # set on insert unless given (imports keep theirs)
+    updated_at = peewee.DateTimeField()
     version = peewee.IntegerField(default=0)
     deleted_at = peewee.DateTimeField(null=True, index=True)
 
+    _dirty: set[str]
     BOOKKEEPING: ClassVar[frozenset[str]] = frozenset(
         {"id", "created_at", "updated_at", "version", "deleted_at"}
     )
@@ -160,7 +161,7 @@ class BaseModel(peewee.Model):
         return self.deleted_at is not None
 
     @classmethod
-    def live(cls, *fields: Any) -> peewee.ModelSelect:
+    def live(cls, *fields: Any) -> peewee.ModelSelect[Self]:
         """Select records that are not deleted."""
         return cls.select(*fields).where(cls.deleted_at.is_null())
 
@@ -228,7 +229,9 @@ class BaseModel(peewee.Model):
                 raise self._stale(current)
             now = utcnow()
             updated = (
-                cls.update({cls.deleted_at: deleted_at, cls.updated_at: now, cls.version: cls.version + 1})
+                cls.update(
+                    {cls.deleted_at: deleted_at, cls.updated_at: now, cls.version: cls.version + 1}
+                )
                 .where(cls.id == self.id, cls.version == self.version)
                 .execute()
             )

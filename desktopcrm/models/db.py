@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import peewee
@@ -210,13 +211,13 @@ def filesystem_type(path: Path) -> str | None:
     if sys.platform.startswith("win"):
         return _windows_filesystem_type(probe)
     mounts = _read_mounts()
-    best: tuple[int, str] | None = None
     resolved = str(probe.resolve())
-    for mount_point, fstype in mounts:
-        if resolved == mount_point or resolved.startswith(mount_point.rstrip("/") + "/"):
-            if best is None or len(mount_point) > best[0]:
-                best = (len(mount_point), fstype)
-    return best[1] if best else None
+    containing = [
+        (len(mount_point), fstype)
+        for mount_point, fstype in mounts
+        if resolved == mount_point or resolved.startswith(mount_point.rstrip("/") + "/")
+    ]
+    return max(containing)[1] if containing else None
 
 
 def _read_mounts() -> list[tuple[str, str]]:
@@ -336,7 +337,7 @@ def stored_storage_mode(path: Path) -> str | None:
     """The storage mode recorded in the file itself, or None (also for unreadable files)."""
     try:
         return probe_file(path).storage_mode
-    except Exception:  # noqa: BLE001 - the open that follows reports the real problem
+    except Exception:
         return None
 
 
@@ -401,7 +402,7 @@ def make_database(location: DatabaseLocation) -> peewee.Database:
 
 def _postgres_database(url: str) -> peewee.PostgresqlDatabase:
     parts = urlsplit(url)
-    params: dict[str, object] = dict(parse_qsl(parts.query))
+    params: dict[str, Any] = dict(parse_qsl(parts.query))
     if parts.username:
         params["user"] = unquote(parts.username)
     if parts.password:

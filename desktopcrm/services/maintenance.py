@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from desktopcrm.models import (
     DatabaseLocation,
     database,
     default_backup_dir,
+    schema,
 )
 from desktopcrm.models import backup as backups
-from desktopcrm.models import schema
 from desktopcrm.models.errors import DatabaseError
 
 
@@ -72,9 +73,18 @@ def check_database(location: DatabaseLocation) -> CheckReport:
         app_schema_version=SCHEMA_VERSION,
     )
     if version != SCHEMA_VERSION:
+        report.problems.append(f"schema version {version} differs from this app's {SCHEMA_VERSION}")
+    try:
+        _check_contents(db, report)
+    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
         report.problems.append(
-            f"schema version {version} differs from this app's {SCHEMA_VERSION}"
+            f"the database is damaged ({exc}): restore it from a backup "
+            "(desktopcrm restore BACKUP, or Settings > Database > Restore)"
         )
+    return report
+
+
+def _check_contents(db: peewee.Database, report: CheckReport) -> None:
     if isinstance(db, peewee.SqliteDatabase):
         rows = db.execute_sql("PRAGMA integrity_check").fetchall()
         report.integrity = [str(row[0]) for row in rows]
@@ -97,15 +107,13 @@ def check_database(location: DatabaseLocation) -> CheckReport:
             report.deleted[name] = model.select().where(model.deleted_at.is_null(False)).count()
         else:
             report.counts[name] = model.select().count()
-    return report
 
 
 def backup_to(location: DatabaseLocation, destination: Path) -> Path:
     """Copy the open SQLite database to ``destination`` (a file or a folder)."""
     if not location.is_sqlite:
         raise DatabaseError(
-            "This database is on a PostgreSQL server: back it up with the server's tools "
-            "(pg_dump)."
+            "This database is on a PostgreSQL server: back it up with the server's tools (pg_dump)."
         )
     assert location.path is not None
     return backups.backup_file(location.path, destination)
@@ -119,7 +127,9 @@ def backup_now(location: DatabaseLocation, backup_dir: Path | None = None) -> Pa
     return backups.automatic_backup(location.path, backup_dir or default_backup_dir(), "manual")
 
 
-def restore_from(location: DatabaseLocation, source: Path, backup_dir: Path | None = None) -> Path | None:
+def restore_from(
+    location: DatabaseLocation, source: Path, backup_dir: Path | None = None
+) -> Path | None:
     """Replace the database at ``location`` with the backup ``source``.
 
     The database must not be open in this process. Returns the backup taken of the replaced
