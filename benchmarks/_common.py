@@ -1,0 +1,93 @@
+"""Helpers shared by the benchmark scripts: an isolated environment, timed runs, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+APP = (sys.executable, "-m", "desktopcrm")
+RUN_TIMEOUT_S = 300
+
+
+class BenchmarkError(RuntimeError):
+    """A measured command failed, so there is no figure to report."""
+
+
+def isolated_env(root: Path) -> dict[str, str]:
+    """Return os.environ with the user folders and Qt pointed into ``root``.
+
+    Nothing a benchmark runs may read or write the real user's settings, data or logs.
+    """
+    env = dict(os.environ)
+    for var, name in (
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_RUNTIME_DIR", "runtime"),
+    ):
+        path = root / name
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        env[var] = str(path)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env.pop("DESKTOPCRM_DATABASE", None)
+    return env
+
+
+def temp_root() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="desktopcrm-bench-")
+
+
+def run(cmd: Sequence[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd`` to completion; raise BenchmarkError with its output when it fails."""
+    try:
+        proc = subprocess.run(
+            list(cmd), env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired as error:
+        raise BenchmarkError(f"{' '.join(cmd)} took more than {RUN_TIMEOUT_S} s") from error
+    if proc.returncode != 0:
+        raise BenchmarkError(
+            f"{' '.join(cmd)} exited {proc.returncode}\n"
+            f"stdout: {proc.stdout.strip()}\nstderr: {proc.stderr.strip()}"
+        )
+    return proc
+
+
+def timed(cmd: Sequence[str], env: dict[str, str]) -> float:
+    """Whole-process wall time of ``cmd`` in seconds (interpreter start to exit)."""
+    start = time.perf_counter()
+    run(cmd, env)
+    return time.perf_counter() - start
+
+
+def init_database(path: Path, env: dict[str, str]) -> None:
+    """Create an empty database at the current schema version."""
+    run([*APP, "--database", str(path), "init"], env)
+
+
+def median(values: Sequence[float]) -> float:
+    return round(statistics.median(values), 4)
+
+
+def rounded(values: Sequence[float]) -> list[float]:
+    return [round(value, 4) for value in values]
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Print one benchmark result as a single JSON line on stdout."""
+    print(json.dumps(result), flush=True)
+
+
+def fail(name: str, error: Exception) -> int:
+    """Report a benchmark that could not measure anything; returns the exit status."""
+    emit({"benchmark": name, "ok": False, "error": str(error)})
+    return 1
