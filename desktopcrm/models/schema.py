@@ -1,14 +1,15 @@
 """Schema version and migrations.
 
-The schema version is an integer in ``schema_meta``. A new database gets every table at its
-latest shape and the latest version in one transaction. An older one is backed up first, then
-brought forward by ordered steps, each in its own transaction together with the new version
-number, so a failing step leaves the database at the previous version. A database with a
+The schema version is an integer in ``schema_meta``. A new database runs every step and gets
+the latest version in one transaction, without a backup (there is nothing to lose). An older
+one is backed up first, then brought forward by ordered steps, each in its own transaction
+together with the new version number, so a failing step leaves the database at the previous
+version. A database with a
 version above ``SCHEMA_VERSION`` was written by a newer app and is refused untouched.
 
 Adding a table or column: append a ``Migration`` whose step uses ``add_tables`` /
-``add_column``; those tolerate a table that a fresh database already created at its latest
-shape.
+``add_column``. Tables are created from the current model classes, so a column added later
+may already exist when an older step ran on a fresh database: ``add_column`` tolerates that.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 from desktopcrm.models.backup import automatic_backup
 from desktopcrm.models.base import ChangeLog
 from desktopcrm.models.db import DatabaseLocation, database, default_backup_dir
+from desktopcrm.models.defaults import CRM_MODELS, seed_defaults
 from desktopcrm.models.errors import MigrationError, NewerDatabaseError
+from desktopcrm.models.search import create_search_index
 from desktopcrm.models.user import Session, User
 
 
@@ -43,7 +46,13 @@ class SchemaMeta(peewee.Model):
 log = logging.getLogger("desktopcrm.schema")
 
 #: Every table of the current schema, in creation order.
-ALL_MODELS: list[type[peewee.Model]] = [SchemaMeta, User, Session, ChangeLog]
+ALL_MODELS: list[type[peewee.Model]] = [
+    SchemaMeta,
+    User,
+    Session,
+    ChangeLog,
+    *CRM_MODELS,
+]
 
 
 @dataclass(frozen=True)
@@ -73,11 +82,20 @@ def add_column(db: peewee.Database, table: str, name: str, field: peewee.Field) 
 
 
 def _initial_schema(db: peewee.Database) -> None:
-    add_tables(db, ALL_MODELS)
+    add_tables(db, [SchemaMeta, User, Session, ChangeLog])
+
+
+def _crm_records(db: peewee.Database) -> None:
+    add_tables(db, CRM_MODELS)
+    create_search_index(db)
+    seed_defaults()
 
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "users, sessions and the change log", _initial_schema),
+    Migration(
+        2, "leads, contacts, deals, pipelines, custom fields, notes, tags, search", _crm_records
+    ),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -130,14 +148,12 @@ def upgrade(
     *,
     migrations: Sequence[Migration] = MIGRATIONS,
     backup_dir: Path | None = None,
-    models: Sequence[type[peewee.Model]] = ALL_MODELS,
 ) -> list[int]:
     """Bring the schema to the newest version; returns the versions applied.
 
     Args:
         migrations: the ordered steps (tests pass their own).
         backup_dir: where the pre-migration backup of a SQLite file goes.
-        models: the tables a brand-new database is created with.
     """
     target = migrations[-1].version
     version = read_schema_version(db)
@@ -147,10 +163,11 @@ def upgrade(
         return []
     if version == 0 and not db.get_tables():
         with db.atomic():
-            add_tables(db, models)
+            for step in migrations:
+                step.apply(db)
             _stamp(target)
         log.info("created a new database at schema %d", target)
-        return [target]
+        return [step.version for step in migrations]
     if location.is_sqlite:
         assert location.path is not None
         saved = automatic_backup(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -52,7 +53,7 @@ def test_init_then_check_with_database_before_or_after_the_subcommand(tmp_path: 
         assert result.returncode == 0, result.stderr
         assert "Integrity:      ok" in result.stdout
         assert f"Schema version: {SCHEMA_VERSION}" in result.stdout
-        assert "users        1" in result.stdout
+        assert re.search(r"^\s+users\s+1$", result.stdout, re.M)
 
 
 def test_check_json_and_the_environment_variable(tmp_path: Path) -> None:
