@@ -47,7 +47,7 @@ MACOS_MARGIN = 100 / 1024
 def render_png(svg: Path, size: int, margin: float = 0.0) -> bytes:
     """Render ``svg`` to a ``size`` x ``size`` PNG, leaving ``margin`` (a fraction) on each side."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt
-    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtGui import QImage, QImageWriter, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
     renderer = QSvgRenderer(str(svg))
@@ -64,7 +64,9 @@ def render_png(svg: Path, size: int, margin: float = 0.0) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, "PNG")
+    writer = QImageWriter(buffer, QByteArray(b"PNG"))
+    if not writer.write(image):
+        raise SystemExit(f"cannot encode PNG: {writer.errorString()}")
     buffer.close()
     return bytes(data.data())
 
