@@ -212,3 +212,21 @@ class DealContact(BaseModel):
     class Meta:
         table_name = "deal_contact"
         indexes = ((("deal", "contact"), True),)
+
+
+def record_kind(record: BaseModel) -> RecordKind:
+    """The kind notes, tags, documents and custom values use for ``record``."""
+    if isinstance(record, Lead):
+        return RecordKind.LEAD
+    if isinstance(record, Contact):
+        return RecordKind.CONTACT
+    if isinstance(record, Deal):
+        return RecordKind.DEAL
+    raise TypeError(f"{type(record).__name__} is not a lead, contact or deal")
+
+
+RECORD_MODELS: dict[RecordKind, type[BaseModel]] = {
+    RecordKind.LEAD: Lead,
+    RecordKind.CONTACT: Contact,
+    RecordKind.DEAL: Deal,
+}
