@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import peewee
 
 from desktopcrm.models.base import BaseModel
@@ -25,6 +27,7 @@ class RecordTag(peewee.Model):
 
     id = peewee.AutoField()
     tag = peewee.ForeignKeyField(Tag, backref="records", on_delete="CASCADE")
+    tag_id: uuid.UUID
     record_type = peewee.CharField(max_length=16)
     record_id = peewee.UUIDField()
 
@@ -48,6 +51,7 @@ class Document(BaseModel):
     size = peewee.BigIntegerField(default=0)
     mime_type = peewee.CharField(max_length=200, default="application/octet-stream")
     uploaded_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
+    uploaded_by_id: uuid.UUID | None
 
     class Meta:
         table_name = "document"

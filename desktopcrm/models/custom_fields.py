@@ -9,6 +9,7 @@ Values belong to their record: their changes are logged on it (``log_change``), 
 from __future__ import annotations
 
 import enum
+import uuid
 
 import peewee
 
@@ -71,6 +72,7 @@ class CustomFieldOption(BaseModel):
     """One choice of a dropdown or multi-select field (at most ``MAX_OPTIONS`` per field)."""
 
     field = peewee.ForeignKeyField(CustomField, backref="options", on_delete="CASCADE")
+    field_id: uuid.UUID
     label = peewee.CharField(max_length=200)
     position = peewee.IntegerField(default=0)
 
@@ -89,6 +91,8 @@ class CustomValue(peewee.Model):
     number_value = peewee.DecimalField(max_digits=20, decimal_places=4, null=True)
     date_value = peewee.DateField(null=True)
     option = peewee.ForeignKeyField(CustomFieldOption, null=True, on_delete="CASCADE")
+    field_id: uuid.UUID
+    option_id: uuid.UUID | None
 
     class Meta:
         database = database

@@ -9,6 +9,7 @@ can be colour-coded at a glance.
 from __future__ import annotations
 
 import enum
+import uuid
 
 import peewee
 
@@ -53,6 +54,7 @@ class NoteVariable(_Label):
 
 class NoteVariableOption(_Label):
     variable = peewee.ForeignKeyField(NoteVariable, backref="options", on_delete="CASCADE")
+    variable_id: uuid.UUID
 
     class Meta:
         table_name = "note_variable_option"
@@ -67,6 +69,9 @@ class Note(BaseModel):
     action = peewee.ForeignKeyField(NoteAction, null=True, on_delete="SET NULL")
     status = peewee.ForeignKeyField(NoteStatus, null=True, on_delete="SET NULL")
     author = peewee.ForeignKeyField(User, null=True, index=True, on_delete="SET NULL")
+    action_id: uuid.UUID | None
+    status_id: uuid.UUID | None
+    author_id: uuid.UUID | None
 
     class Meta:
         table_name = "note"
@@ -83,6 +88,9 @@ class NoteVariableValue(peewee.Model):
     number_value = peewee.DecimalField(max_digits=20, decimal_places=4, null=True)
     date_value = peewee.DateField(null=True)
     option = peewee.ForeignKeyField(NoteVariableOption, null=True, on_delete="CASCADE")
+    note_id: uuid.UUID
+    variable_id: uuid.UUID
+    option_id: uuid.UUID | None
 
     class Meta:
         database = database

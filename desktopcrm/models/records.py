@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 
 import peewee
 
@@ -87,6 +88,7 @@ class _Person(BaseModel):
     source = peewee.CharField(max_length=100, default="")
     description = peewee.TextField(default="")
     owner = peewee.ForeignKeyField(User, null=True, index=True, on_delete="SET NULL")
+    owner_id: uuid.UUID | None
 
 
 class Lead(_Person):
@@ -94,6 +96,7 @@ class Lead(_Person):
 
     company_name = peewee.CharField(max_length=300, default="", index=True)
     status = peewee.ForeignKeyField(LeadStatus, index=True, on_delete="RESTRICT")
+    status_id: uuid.UUID
     priority = peewee.CharField(max_length=1, null=True, index=True)  # A hot, B warm, C cold
     converted_at = peewee.DateTimeField(null=True, index=True)
     # What the lead became (plain ids: deals point back at leads, so no circular constraint).
@@ -119,6 +122,7 @@ class Contact(_Person):
     company = peewee.ForeignKeyField(
         "self", null=True, backref="employees", index=True, on_delete="SET NULL"
     )
+    company_id: uuid.UUID | None
     prospect_status = peewee.CharField(
         max_length=16, default=ProspectStatus.NON_PROSPECT.value, index=True
     )
@@ -149,6 +153,7 @@ class Stage(BaseModel):
     """A step of a pipeline; the closed ones (won, lost, unqualified) come last."""
 
     pipeline = peewee.ForeignKeyField(Pipeline, backref="stages", on_delete="CASCADE")
+    pipeline_id: uuid.UUID
     name = peewee.CharField(max_length=200)
     kind = peewee.CharField(max_length=16, default=StageKind.OPEN.value)
     position = peewee.IntegerField(default=0)
@@ -196,6 +201,12 @@ class Deal(BaseModel):
     loss_reason = peewee.ForeignKeyField(LossReason, null=True, on_delete="SET NULL")
     loss_note = peewee.TextField(default="")
     closed_at = peewee.DateTimeField(null=True, index=True)
+    owner_id: uuid.UUID | None
+    pipeline_id: uuid.UUID
+    stage_id: uuid.UUID
+    primary_contact_id: uuid.UUID | None
+    lead_id: uuid.UUID | None
+    loss_reason_id: uuid.UUID | None
 
     class Meta:
         table_name = "deal"
@@ -208,6 +219,8 @@ class DealContact(BaseModel):
     deal = peewee.ForeignKeyField(Deal, backref="deal_contacts", on_delete="CASCADE")
     contact = peewee.ForeignKeyField(Contact, backref="deal_links", index=True, on_delete="CASCADE")
     role = peewee.CharField(max_length=100, default="")
+    deal_id: uuid.UUID
+    contact_id: uuid.UUID
 
     class Meta:
         table_name = "deal_contact"

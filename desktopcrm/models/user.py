@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 
 import peewee
 
@@ -30,6 +31,7 @@ class User(BaseModel):
     os_account = peewee.CharField(max_length=200, null=True, index=True)
     profile = peewee.CharField(max_length=16, default=Profile.USER.value)
     reports_to = peewee.ForeignKeyField("self", null=True, backref="reports", on_delete="SET NULL")
+    reports_to_id: uuid.UUID | None
     active = peewee.BooleanField(default=True)
 
     class Meta:
