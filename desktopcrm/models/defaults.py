@@ -7,6 +7,7 @@ import peewee
 
 from desktopcrm.models.attachments import Document, RecordTag, Tag
 from desktopcrm.models.custom_fields import CustomField, CustomFieldOption, CustomValue
+from desktopcrm.models.imports import ImportedRecord, ImportRun
 from desktopcrm.models.notes import (
     Note,
     NoteAction,
@@ -51,6 +52,8 @@ CRM_MODELS: list[type[peewee.Model]] = [
     RecordTag,
     Document,
     SearchEntry,
+    ImportRun,
+    ImportedRecord,
 ]
 
 LEAD_STATUSES = (
