@@ -1,0 +1,27 @@
+"""What the universal Add button offers. Issues that add record kinds (lead, contact, deal,
+task, appointment, note) append an ``AddAction`` to ``builtin_add_actions``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from desktopcrm.views.context import AppContext
+    from desktopcrm.views.main_window import MainWindow
+
+
+@dataclass(frozen=True)
+class AddAction:
+    key: str
+    label: str
+    icon: str
+    run: Callable[[MainWindow], None]
+    available: Callable[[AppContext], bool]
+
+
+def builtin_add_actions() -> list[AddAction]:
+    return [
+        AddAction("user", "User…", "user-add", lambda w: w.add_user(), lambda c: c.user.is_admin),
+    ]

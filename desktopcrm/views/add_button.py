@@ -1,0 +1,57 @@
+"""The universal Add button; its menu lists what the signed-in user may create."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from desktopcrm.qt import QMenu, QPoint, QSize, Qt, QToolButton, QWidget
+from desktopcrm.views.add_actions import AddAction, builtin_add_actions
+from desktopcrm.views.icons import icon
+
+if TYPE_CHECKING:
+    from desktopcrm.views.main_window import MainWindow
+
+
+class AddButton(QToolButton):
+    def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._window = window
+        self.setObjectName("AddButton")
+        self.setProperty("primary", True)
+        self.setText("Add")
+        self.setIcon(icon("add", "accent_text"))
+        self.setIconSize(QSize(16, 16))
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.setAccessibleName("Add")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.menu_ = QMenu(self)
+        self.menu_.setObjectName("AddMenu")
+        self.clicked.connect(self.show_menu)
+        window.context.user_changed.connect(self.refresh)
+        self.refresh()
+
+    def available(self) -> list[AddAction]:
+        return [a for a in builtin_add_actions() if a.available(self._window.context)]
+
+    def refresh(self) -> None:
+        actions = self.available()
+        self.setEnabled(bool(actions))
+        self.setToolTip(
+            "Add a new record (Ctrl+N)"
+            if actions
+            else "Nothing you can add in this version yet: records arrive with later versions."
+        )
+
+    def show_menu(self) -> None:
+        """Pop the menu up under the button (non-blocking)."""
+        self.menu_.clear()
+        for add in self.available():
+            action = self.menu_.addAction(icon(add.icon), add.label)
+            action.setObjectName(f"add-{add.key}")
+            action.triggered.connect(lambda _=False, a=add: a.run(self._window))
+        if self.menu_.isEmpty():
+            return
+        width = self.menu_.sizeHint().width()
+        self.menu_.popup(self.mapToGlobal(QPoint(self.width() - width, self.height() + 4)))
+        self.menu_.setActiveAction(self.menu_.actions()[0])

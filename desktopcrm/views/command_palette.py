@@ -1,0 +1,179 @@
+"""The global search as a command palette: type in the top bar's search box, move with the
+arrows, Enter runs the highlighted result, Escape closes.
+
+The popup is a child frame of the main window laid over the content (not a separate popup
+window), so the search box keeps the keyboard focus while the list follows the typing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from desktopcrm.qt import (
+    QAbstractItemView,
+    QEvent,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QModelIndex,
+    QObject,
+    QPoint,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from desktopcrm.views.palette_delegate import PaletteDelegate
+from desktopcrm.views.palette_model import PaletteModel
+from desktopcrm.views.search import SearchProvider, run_search
+
+MIN_WIDTH = 520
+MAX_VISIBLE_ROWS = 9
+
+
+class CommandPalette(QFrame):
+    """Results for the text of ``line_edit``, from ``providers``."""
+
+    activated = Signal(str)  # title of the result that ran
+
+    def __init__(
+        self,
+        line_edit: QLineEdit,
+        providers: Sequence[SearchProvider],
+        parent: QWidget,
+        anchor: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("CommandPalette")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.line_edit = line_edit
+        self.anchor = anchor or line_edit
+        self.providers = list(providers)
+        self.model = PaletteModel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.view = QListView()
+        self.view.setObjectName("PaletteResults")
+        self.view.setAccessibleName("Search results")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(PaletteDelegate(self.view))
+        self.view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setUniformItemSizes(True)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.clicked.connect(self._clicked)
+        layout.addWidget(self.view)
+        self.empty_label = QLabel("No matches")
+        self.empty_label.setObjectName("PaletteHint")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty_label)
+        self.hint = QLabel("↑ ↓ to choose   ·   Enter to open   ·   Esc to close")
+        self.hint.setObjectName("PaletteHint")
+        layout.addWidget(self.hint)
+        self.hide()
+        line_edit.textEdited.connect(self.update_results)
+        line_edit.installEventFilter(self)
+        parent.installEventFilter(self)
+
+    def open(self) -> None:
+        """Show the results for the current text (suggestions when it is empty)."""
+        self.update_results(self.line_edit.text())
+
+    def update_results(self, text: str) -> None:
+        self.model.set_results(run_search(self.providers, text))
+        has_rows = self.model.rowCount() > 0
+        self.view.setVisible(has_rows)
+        self.empty_label.setVisible(not has_rows)
+        if has_rows:
+            self.view.setCurrentIndex(self.model.index(0, 0))
+        self._place()
+        self.show()
+        self.raise_()
+
+    def _place(self) -> None:
+        parent = self.parentWidget()
+        assert parent is not None
+        anchor = self.anchor.mapTo(parent, QPoint(0, self.anchor.height() + 6))
+        width = max(MIN_WIDTH, self.anchor.width())
+        left = min(anchor.x(), parent.width() - width - 12)
+        rows = min(self.model.rowCount(), MAX_VISIBLE_ROWS)
+        row_height = self.view.sizeHintForRow(0) if rows else 0
+        list_height = rows * row_height + 14 if rows else 0
+        extra = self.hint.sizeHint().height() + (
+            self.empty_label.sizeHint().height() + 16 if not rows else 0
+        )
+        self.setGeometry(max(12, left), anchor.y(), width, list_height + extra + 2)
+
+    def current_row(self) -> int:
+        index = self.view.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def move(self, delta: int) -> None:  # type: ignore[override]
+        count = self.model.rowCount()
+        if not count:
+            return
+        row = (self.current_row() + delta) % count
+        self.view.setCurrentIndex(self.model.index(row, 0))
+
+    def activate_current(self) -> None:
+        row = self.current_row()
+        if row < 0:
+            return
+        result = self.model.result(row)
+        self.close_palette()
+        self.activated.emit(result.title)
+        result.activate()
+
+    def close_palette(self) -> None:
+        self.hide()
+        self.line_edit.clear()
+
+    def _clicked(self, index: QModelIndex) -> None:
+        self.view.setCurrentIndex(index)
+        self.activate_current()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.line_edit:
+            kind = event.type()
+            if kind == QEvent.Type.FocusIn:
+                self.open()
+            elif kind == QEvent.Type.FocusOut and not self.underMouse():
+                self.hide()
+            elif kind == QEvent.Type.KeyPress:
+                return self._key(event)
+        elif (
+            watched is self.parentWidget()
+            and event.type() == QEvent.Type.Resize
+            and self.isVisible()
+        ):
+            self._place()
+        return False
+
+    def _key(self, event: QEvent) -> bool:
+        key = event.key()  # type: ignore[attr-defined]
+        if key == Qt.Key.Key_Escape:
+            self.close_palette()
+            self.line_edit.clearFocus()
+            return True
+        if not self.isVisible() and key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            self.open()
+            return True
+        if key == Qt.Key.Key_Down:
+            self.move(1)
+            return True
+        if key == Qt.Key.Key_Up:
+            self.move(-1)
+            return True
+        if key == Qt.Key.Key_PageDown:
+            self.move(MAX_VISIBLE_ROWS)
+            return True
+        if key == Qt.Key.Key_PageUp:
+            self.move(-MAX_VISIBLE_ROWS)
+            return True
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.isVisible():
+                self.activate_current()
+            return True
+        return False

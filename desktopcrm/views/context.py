@@ -1,0 +1,85 @@
+"""What every screen of the window shares: the open workspace and the signals that say it
+changed (another user signed in, records written, the database reopened after a restore)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from desktopcrm.models import DatabaseLocation, User
+from desktopcrm.qt import QObject, Signal
+from desktopcrm.services.workspace import Workspace, close_workspace, open_workspace
+from desktopcrm.settings import Settings
+from desktopcrm.views.theme import ThemeManager
+
+log = logging.getLogger("desktopcrm.views.context")
+
+
+class AppContext(QObject):
+    """The workspace of this window and its change notifications.
+
+    Args:
+        workspace: the open database and signed-in user.
+        spec: the ``--database`` value it was opened with (to reopen it after a restore).
+        shared: the ``--shared-file``/``--local-file`` choice it was opened with.
+        theme: the theme manager (None when rendering offscreen without one).
+    """
+
+    user_changed = Signal()
+    records_changed = Signal(str)  # table name, after this app wrote to it
+    database_changed = Signal()  # another app (or this one) committed something
+    database_reopened = Signal()
+    message = Signal(str)  # a short status-bar message
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        spec: str | Path | None = None,
+        shared: bool | None = None,
+        theme: ThemeManager | None = None,
+    ) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.spec = spec
+        self.shared = shared
+        self.theme = theme
+        self.database_open = True
+
+    @property
+    def user(self) -> User:
+        return self.workspace.user
+
+    @property
+    def location(self) -> DatabaseLocation:
+        return self.workspace.location
+
+    @property
+    def settings(self) -> Settings:
+        return self.workspace.settings
+
+    def switch_user(self, user: User) -> None:
+        """Work as ``user`` from now on (remembered for this database on this machine)."""
+        if user.id == self.user.id:
+            return
+        self.workspace.switch_user(user)
+        log.info("switched to user %s", user.name)
+        self.user_changed.emit()
+        self.message.emit(f"Signed in as {user.name}")
+
+    def close_database(self) -> None:
+        close_workspace()
+        self.database_open = False
+
+    def reopen_database(self) -> None:
+        """Open the same database again (after a restore replaced the file)."""
+        previous = self.user.id
+        self.workspace = open_workspace(
+            self.spec if self.spec is not None else self.location.display(),
+            shared=self.shared,
+            settings=self.settings,
+        )
+        self.database_open = True
+        self.database_reopened.emit()
+        if self.user.id != previous:
+            self.user_changed.emit()

@@ -1,0 +1,213 @@
+"""The main window: sidebar, top bar with search and Add, the current screen, status bar."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from desktopcrm import APP_NAME
+from desktopcrm.log import log_file_path
+from desktopcrm.qt import (
+    QCloseEvent,
+    QHBoxLayout,
+    QKeySequence,
+    QMainWindow,
+    QSettings,
+    QShortcut,
+    QStackedWidget,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from desktopcrm.services.maintenance import backup_now
+from desktopcrm.settings import config_dir
+from desktopcrm.views.banner import WarningBanner
+from desktopcrm.views.command_palette import CommandPalette
+from desktopcrm.views.context import AppContext
+from desktopcrm.views.desktop import open_folder
+from desktopcrm.views.operations import Operation
+from desktopcrm.views.screens import ScreenSpec, registered_screens
+from desktopcrm.views.search_providers import builtin_providers
+from desktopcrm.views.sidebar import Sidebar
+from desktopcrm.views.status_bar import StatusBar
+from desktopcrm.views.top_bar import TopBar
+
+log = logging.getLogger("desktopcrm.views.main_window")
+
+DEFAULT_SIZE = (1280, 820)
+
+
+def window_state_store() -> QSettings:
+    """Window geometry and the last screen (an INI file beside settings.json)."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """Args:
+    context: the workspace and its signals.
+    remember_state: restore and save geometry and the last screen (off for screenshots).
+    """
+
+    def __init__(self, context: AppContext, *, remember_state: bool = True) -> None:
+        super().__init__()
+        self.context = context
+        self.remember_state = remember_state
+        self.setWindowTitle(APP_NAME)
+        self.setObjectName("MainWindow")
+        self.setMinimumSize(720, 480)
+        self.screens: list[ScreenSpec] = registered_screens()
+        self._screen_widgets: dict[str, QWidget] = {}
+        self.current_key: str | None = None
+
+        root = QWidget()
+        root.setObjectName("Root")
+        outer = QVBoxLayout(root)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.banner = WarningBanner()
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        outer.addLayout(body, 1)
+        self.sidebar = Sidebar(context, self.screens)
+        body.addWidget(self.sidebar)
+        content = QWidget()
+        content.setObjectName("ContentArea")
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.setSpacing(0)
+        self.top_bar = TopBar(self)
+        content_layout.addWidget(self.top_bar)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("Screens")
+        content_layout.addWidget(self.stack, 1)
+        body.addWidget(content, 1)
+        self.setCentralWidget(root)
+        self.status = StatusBar(context)
+        self.setStatusBar(self.status)
+        self.palette_popup = CommandPalette(
+            self.top_bar.search, builtin_providers(self), root, anchor=self.top_bar.search_field
+        )
+
+        self.banner.set_warnings(context.location.warnings)
+        self.sidebar.screen_requested.connect(self.show_screen)
+        self.sidebar.user_chip.manage_users_requested.connect(
+            lambda: self.show_screen("settings", "users")
+        )
+        context.database_reopened.connect(
+            lambda: self.banner.set_warnings(context.location.warnings)
+        )
+        self._shortcuts()
+        QWidget.setTabOrder(self.sidebar.nav_for_focus(), self.sidebar.user_chip)
+        QWidget.setTabOrder(self.sidebar.user_chip, self.top_bar.search)
+        QWidget.setTabOrder(self.top_bar.search, self.top_bar.add_button)
+
+        self.resize(*DEFAULT_SIZE)
+        last = None
+        if remember_state:
+            last = self._restore_state()
+        keys = [s.key for s in self.screens]
+        self.show_screen(last if last in keys else keys[0])
+
+    # ---- navigation --------------------------------------------------------
+
+    def _shortcuts(self) -> None:
+        def add(sequence: str | QKeySequence, slot: object, name: str) -> QShortcut:
+            shortcut = QShortcut(QKeySequence(sequence), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(slot)
+            shortcut.setObjectName(name)
+            return shortcut
+
+        add("Ctrl+K", self.focus_search, "focus-search")
+        add(QKeySequence.StandardKey.Find, self.focus_search, "find")
+        add("Ctrl+N", self.top_bar.add_button.show_menu, "add")
+        for index, spec in enumerate(self.screens[:9]):
+            add(
+                f"Ctrl+{index + 1}",
+                lambda key=spec.key: self.show_screen(key),
+                f"screen-{spec.key}",
+            )
+
+    def focus_search(self) -> None:
+        self.top_bar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.top_bar.search.selectAll()
+        self.palette_popup.open()
+
+    def screen_widget(self, key: str) -> QWidget:
+        """The widget of screen ``key``, built the first time it is asked for."""
+        widget = self._screen_widgets.get(key)
+        if widget is None:
+            spec = next(s for s in self.screens if s.key == key)
+            widget = spec.factory(self.context)
+            widget.setObjectName(f"screen-{key}")
+            self._screen_widgets[key] = widget
+            self.stack.addWidget(widget)
+        return widget
+
+    def show_screen(self, key: str, section: str | None = None, focus: str | None = None) -> None:
+        """Show screen ``key`` (and, for screens with sections, ``section``)."""
+        spec = next((s for s in self.screens if s.key == key), None)
+        if spec is None:
+            log.warning("no screen %s in this version", key)
+            return
+        widget = self.screen_widget(key)
+        self.stack.setCurrentWidget(widget)
+        self.current_key = key
+        self.top_bar.title.setText(spec.title)
+        self.setWindowTitle(f"{spec.title} — {APP_NAME}")
+        self.sidebar.select(key)
+        if section is not None and hasattr(widget, "show_section"):
+            widget.show_section(section, focus)
+
+    # ---- commands ----------------------------------------------------------
+
+    def back_up_now(self) -> Operation:
+        location = self.context.location
+        self.context.message.emit("Backing up…")
+        return Operation(
+            self,
+            lambda _task: backup_now(location),
+            on_success=lambda path: self.context.message.emit(f"Backed up to {path}"),
+            title="back up the database",
+        ).run()
+
+    def open_log_folder(self) -> None:
+        open_folder(log_file_path())
+
+    def add_user(self) -> None:
+        from desktopcrm.views.user_dialog import AddUserDialog
+
+        dialog = AddUserDialog(self.context, self)
+        dialog.open()
+
+    # ---- state -------------------------------------------------------------
+
+    def _restore_state(self) -> str | None:
+        store = window_state_store()
+        geometry = store.value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = store.value("main_window/state")
+        if state is not None:
+            self.restoreState(state)
+        last = store.value("main_window/screen")
+        return str(last) if last else None
+
+    def save_state(self) -> None:
+        if not self.remember_state:
+            return
+        store = window_state_store()
+        store.setValue("main_window/geometry", self.saveGeometry())
+        store.setValue("main_window/state", self.saveState())
+        if self.current_key:
+            store.setValue("main_window/screen", self.current_key)
+        store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)
+
+    def log_path(self) -> Path:
+        return log_file_path()

@@ -1,0 +1,96 @@
+"""The status bar: where the database is, who else is connected, and the state of sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from desktopcrm.models import DatabaseMode
+from desktopcrm.qt import QHBoxLayout, QLabel, QStatusBar, Qt, QWidget
+from desktopcrm.services.presence import Peer
+from desktopcrm.views.context import AppContext
+from desktopcrm.views.icons import icon
+
+MODE_ICONS = {
+    DatabaseMode.LOCAL: "laptop",
+    DatabaseMode.SHARED: "shared",
+    DatabaseMode.POSTGRESQL: "database",
+}
+
+
+class IconLabel(QWidget):
+    """An icon and a text, as one status-bar item."""
+
+    def __init__(self, icon_name: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(2)
+        self.icon = QLabel()
+        layout.addWidget(self.icon)
+        self.label = QLabel(text)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.label)
+        layout.addStretch(1)
+        self.set_icon(icon_name)
+
+    def set_icon(self, name: str) -> None:
+        self.icon.setPixmap(icon(name, "text_muted").pixmap(14, 14))
+
+    def text(self) -> str:
+        return self.label.text()
+
+
+def _local_time(when: dt.datetime) -> str:
+    return when.replace(tzinfo=dt.UTC).astimezone().strftime("%H:%M")
+
+
+def peers_text(peers: list[Peer]) -> tuple[str, str]:
+    """The status-bar text for the other connected apps, and its tooltip."""
+    if not peers:
+        return "Only you are connected", "No other DesktopCRM is using this database right now."
+    names = sorted({p.user_name or "someone" for p in peers})
+    shown = ", ".join(names[:3]) + (f" +{len(names) - 3}" if len(names) > 3 else "")
+    tooltip = "\n".join(
+        f"{p.user_name or 'someone'} on {p.hostname or 'another computer'}, since "
+        f"{_local_time(p.since)}"
+        for p in peers
+    )
+    return f"Also connected: {shown}", tooltip
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.setSizeGripEnabled(False)
+        self.location = IconLabel("laptop")
+        self.location.setObjectName("DatabaseStatus")
+        self.addWidget(self.location, 1)
+        self.peers = IconLabel("users", "Only you are connected")
+        self.peers.setObjectName("PeersStatus")
+        self.addPermanentWidget(self.peers)
+        self.sync = IconLabel("cloud-off", "Google: not connected")
+        self.sync.setObjectName("SyncStatus")
+        self.sync.setToolTip("Gmail and Google Calendar sync arrive in a later version.")
+        self.addPermanentWidget(self.sync)
+        context.database_reopened.connect(self.refresh_location)
+        context.message.connect(lambda text: self.showMessage(text, 6000))
+        self.refresh_location()
+
+    def refresh_location(self) -> None:
+        location = self._context.location
+        self.location.set_icon(MODE_ICONS[location.mode])
+        self.location.label.setText(f"{location.mode.label} · {location.display()}")
+        tooltip = f"{location.mode.label}: {location.reason}" if location.reason else ""
+        self.location.setToolTip(tooltip)
+        self.location.label.setToolTip(tooltip)
+        self.location.setAccessibleName(f"Database: {self.location.text()}")
+
+    def set_peers(self, peers: list[Peer]) -> None:
+        text, tooltip = peers_text(peers)
+        self.peers.label.setText(text)
+        self.peers.setToolTip(tooltip)
+        self.peers.label.setToolTip(tooltip)
+
+    def show_problem(self, text: str) -> None:
+        self.showMessage(text, 15000)
