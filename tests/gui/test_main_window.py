@@ -1,0 +1,121 @@
+"""The main window: sidebar, shortcuts, command palette, Add menu, remembered state."""
+
+from __future__ import annotations
+
+from desktopcrm.qt import QApplication, QMenu, Qt
+from desktopcrm.views.main_window import MainWindow
+from desktopcrm.views.user_dialog import AddUserDialog
+from tests.gui.conftest import offscreen_popup_noise, show_active
+
+
+def test_opens_on_settings_with_only_real_screens(window: MainWindow) -> None:
+    assert [s.key for s in window.screens] == ["settings"]
+    assert window.current_key == "settings"
+    assert window.top_bar.title.text() == "Settings"
+    assert not window.sidebar.main_nav.isVisible()  # no placeholder screens
+    assert window.sidebar.system_nav.count() == 1
+
+
+def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context) -> None:
+    win = MainWindow(context)
+    qtbot.addWidget(win)
+    show_active(qtbot, win)
+    assert [s.key for s in win.screens] == ["demo", "settings"]
+    qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert win.current_key == "settings"
+    assert win.stack.currentWidget().objectName() == "screen-settings"
+    qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert win.current_key == "demo"
+    assert win.top_bar.title.text() == "Demo"
+    # keyboard in the sidebar itself
+    win.sidebar.main_nav.setFocus()
+    qtbot.keyClick(win.sidebar.main_nav, Qt.Key.Key_Down)
+    assert win.current_key == "settings"
+    assert win.sidebar.system_nav.hasFocus()
+    qtbot.keyClick(win.sidebar.system_nav, Qt.Key.Key_Up)
+    assert win.current_key == "demo"
+
+
+def test_ctrl_k_opens_the_palette_and_enter_runs_a_result(qtbot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    search = window.top_bar.search
+    qtbot.waitUntil(search.hasFocus)
+    palette = window.palette_popup
+    assert palette.isVisible()
+    assert palette.model.rowCount() > 0  # suggestions before typing
+    qtbot.keyClicks(search, "appear")
+    titles = [palette.model.result(r).title for r in range(palette.model.rowCount())]
+    assert titles[0] == "Settings › Appearance"
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert not palette.isVisible()
+    settings = window.screen_widget("settings")
+    assert settings.pages.currentWidget().objectName() == "section-appearance"
+
+
+def test_palette_arrows_and_escape(qtbot, window: MainWindow) -> None:
+    window.focus_search()
+    search = window.top_bar.search
+    qtbot.keyClicks(search, "u")
+    palette = window.palette_popup
+    assert palette.current_row() == 0
+    qtbot.keyClick(search, Qt.Key.Key_Down)
+    assert palette.current_row() == 1
+    qtbot.keyClick(search, Qt.Key.Key_Up)
+    assert palette.current_row() == 0
+    qtbot.keyClick(search, Qt.Key.Key_Escape)
+    assert not palette.isVisible()
+    assert search.text() == ""
+
+
+def test_palette_finds_users_and_commands(qtbot, window: MainWindow, context) -> None:
+    window.focus_search()
+    qtbot.keyClicks(window.top_bar.search, context.user.name[:3])
+    model = window.palette_popup.model
+    found = [(model.result(r).kind, model.result(r).title) for r in range(model.rowCount())]
+    assert ("User", context.user.name) in found
+    window.palette_popup.close_palette()
+    window.focus_search()
+    qtbot.keyClicks(window.top_bar.search, "back up")
+    first = window.palette_popup.model.result(0)
+    assert (first.title, first.kind) == ("Back up now", "Command")
+
+
+@offscreen_popup_noise
+def test_ctrl_n_opens_add_menu_and_user_dialog(qtbot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    menu: QMenu = window.top_bar.add_button.menu_
+    qtbot.waitUntil(menu.isVisible)
+    assert [a.text() for a in menu.actions()] == ["User…"]
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AddUserDialog))
+    dialog = QApplication.activeModalWidget()
+    dialog.reject()
+
+
+def test_accessible_names_and_tab_order(window: MainWindow) -> None:
+    assert window.top_bar.search.accessibleName() == "Search"
+    assert window.top_bar.add_button.accessibleName() == "Add"
+    assert window.sidebar.user_chip.accessibleName().startswith("Signed in as")
+    assert window.sidebar.user_chip.nextInFocusChain() is not None
+    assert window.sidebar.user_chip.focusPolicy() & Qt.FocusPolicy.TabFocus
+
+
+def test_geometry_and_last_screen_are_restored(qtbot, with_demo_screen, context) -> None:
+    first = MainWindow(context)
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    first.show_screen("settings")
+    first.resize(761, 541)  # the offscreen screen is 800x600
+    first.close()
+
+    second = MainWindow(context)
+    qtbot.addWidget(second)
+    assert second.current_key == "settings"
+    assert (second.width(), second.height()) == (761, 541)
+    second.show_screen("demo")
+    second.close()
+
+    third = MainWindow(context)
+    qtbot.addWidget(third)
+    assert third.current_key == "demo"
