@@ -1,29 +1,187 @@
 """Full-text search over leads, contacts, companies, deals and notes.
 
 Every service that writes a searchable record calls ``index_record`` in the same transaction,
-so the index never lags behind the records. The text of an entry is built here, in one place,
-from the record and what hangs off it (company, tags, phone digits).
+so the index never lags behind the records. Bulk writers (import, demo data, repair) build
+``IndexEntry`` rows with the same ``*_entry`` functions and hand them to ``bulk_index``; the
+text of an entry is therefore built in one place, from the record and what hangs off it
+(company, primary contact, tags, phone digits).
+
+Text is folded before it is indexed and before it is searched (accents removed, case folded,
+punctuation turned into spaces), so "muller" finds "Müller" on SQLite and on PostgreSQL alike.
+The user's input never reaches the query syntax: only its words are kept, each quoted and used
+as a prefix ("ann" finds "Anna"; "ann lon" finds "Anna London..." — every word must match).
+
+Ranking: bm25 on SQLite (title weighted ten times the body), ts_rank on PostgreSQL (title
+weight A), then titles that equal or start with what was typed come first.
+
+Visibility: an entry carries its record's owner. A note's entry carries its author; a note is
+found by whoever can see its author *or* the record it is on (checked at query time, so a
+change of the record's owner needs no re-indexing).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import peewee
 
-from desktopcrm.models import database
+from desktopcrm.models import User, database
 from desktopcrm.models.attachments import RecordTag, Tag
 from desktopcrm.models.notes import Note
 from desktopcrm.models.records import Contact, Deal, Lead
 from desktopcrm.models.search import SearchEntry
 
+KINDS = ("lead", "contact", "company", "deal", "note")
+MAX_QUERY_WORDS = 8
+TITLE_WEIGHT = 10.0
+BATCH = 2000
+
 _NOT_DIGITS = re.compile(r"\D+")
+_WORD = re.compile(r"[^\W_]+")
+_PHONE_TAIL = 8  # national and international forms of a number share their last digits
 
 
-def _digits(phone: str) -> str:
+@dataclass(frozen=True)
+class SearchHit:
+    """One search result. ``rank``: higher ranks first (comparable within one search only)."""
+
+    kind: str
+    record_id: uuid.UUID
+    title: str
+    subtitle: str
+    rank: float
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """What the index holds for one record: its kind, owner, display text and searchable text."""
+
+    kind: str
+    record_id: uuid.UUID
+    owner_id: uuid.UUID | None
+    title: str
+    subtitle: str
+    text: str
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+#: Latin letters that carry their accent inside (Unicode does not decompose them).
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "þ": "th", "æ": "ae", "œ": "oe"}
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` without accents ("Müller" → "muller", "Łódź" → "lodz")."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped).translate(_UNDECOMPOSED)
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text`` (letters and digits; everything else separates words)."""
+    return _WORD.findall(fold(text))
+
+
+def digits(phone: str) -> str:
+    """Only the digits of a phone number."""
     return _NOT_DIGITS.sub("", phone or "")
+
+
+def phone_terms(phone: str) -> list[str]:
+    """Searchable forms of a phone number: as written, digits only, and its last digits.
+
+    The last digits let "+39 02 1234 5678" and "02 12345678" find each other (duplicates).
+    """
+    if not phone:
+        return []
+    only = digits(phone)
+    terms = [phone, only]
+    if len(only) > _PHONE_TAIL:
+        terms.append(only[-_PHONE_TAIL:])
+    return terms
+
+
+def phone_tail(phone: str) -> str:
+    """The digits the index keeps as a separate word for ``phone`` (for duplicate lookups)."""
+    only = digits(phone)
+    return only[-_PHONE_TAIL:] if len(only) > _PHONE_TAIL else only
+
+
+def _join(parts: Iterable[str | None]) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def normalize_email(email: str) -> str:
+    """The address two spellings of one mailbox share, for duplicate detection.
+
+    Lower-cased and trimmed; a ``+tag`` after the local part is dropped (plus addressing is
+    common to Gmail, Outlook, Fastmail, iCloud...); dots in the local part are dropped only
+    for Gmail, the one big provider that ignores them (googlemail.com is gmail.com).
+    """
+    email = (email or "").strip().lower()
+    local, at, domain = email.rpartition("@")
+    if not at or not local:
+        return email
+    local = local.split("+", 1)[0] or local
+    if domain in ("gmail.com", "googlemail.com"):
+        domain = "gmail.com"
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def _email_terms(email: str) -> list[str]:
+    normal = normalize_email(email)
+    return [email, normal] if normal != (email or "").strip().lower() else [email]
+
+
+def _person_parts(record: Lead | Contact) -> list[str]:
+    return [
+        record.first_name,
+        record.last_name,
+        *_email_terms(record.email),
+        *phone_terms(record.phone),
+        *phone_terms(record.mobile),
+        record.title,
+        record.city,
+    ]
+
+
+def lead_entry(lead: Lead, tags: Sequence[str] = ()) -> IndexEntry:
+    """The index entry of a lead."""
+    subtitle = " · ".join(p for p in (lead.company_name, lead.email) if p)
+    text = _join([*_person_parts(lead), lead.company_name, *tags])
+    return IndexEntry("lead", lead.id, lead.owner_id, lead.display_name, subtitle, text)
+
+
+def contact_entry(contact: Contact, company_name: str = "", tags: Sequence[str] = ()) -> IndexEntry:
+    """The index entry of a person or company; ``company_name`` is the employer's name."""
+    kind = "company" if contact.is_company else "contact"
+    subtitle = " · ".join(p for p in (company_name or contact.title, contact.email) if p)
+    text = _join([contact.name, *_person_parts(contact), company_name, contact.website, *tags])
+    return IndexEntry(kind, contact.id, contact.owner_id, contact.display_name, subtitle, text)
+
+
+def deal_entry(deal: Deal, contact_name: str = "", tags: Sequence[str] = ()) -> IndexEntry:
+    """The index entry of a deal; ``contact_name`` is its primary contact's name."""
+    subtitle = " · ".join(p for p in (contact_name, f"{deal.value} {deal.currency}") if p)
+    text = _join([deal.name, contact_name, *tags])
+    return IndexEntry("deal", deal.id, deal.owner_id, deal.name, subtitle, text)
+
+
+def note_entry(note: Note, on: str = "") -> IndexEntry:
+    """The index entry of a note; ``on`` is the title of the record it is on."""
+    body = note.body or ""
+    title = body.strip().splitlines()[0][:120] if body.strip() else "(empty note)"
+    return IndexEntry("note", note.id, note.author_id, title, on, body)
 
 
 def _tag_names(record_id: uuid.UUID) -> list[str]:
@@ -38,52 +196,34 @@ def _contact_name(contact_id: Any) -> str:
     return contact.name if contact else ""
 
 
-def entry_for(record: Any) -> tuple[str, str, str, str, Any]:
-    """(kind, title, subtitle, body text, owner id) of a searchable record."""
+def _title_of(record_id: uuid.UUID) -> str:
+    entry = SearchEntry.get_or_none(SearchEntry.record_id == record_id)
+    return entry.title if entry else ""
+
+
+def entry_for(record: Any) -> IndexEntry:
+    """The index entry of a saved lead, contact, deal or note (looks up names and tags)."""
     if isinstance(record, Lead):
-        title = record.display_name
-        subtitle = " · ".join(p for p in (record.company_name, record.email) if p)
-        parts = [
-            record.first_name,
-            record.last_name,
-            record.company_name,
-            record.email,
-            record.phone,
-            _digits(record.phone),
-            record.mobile,
-            _digits(record.mobile),
-            record.title,
-            record.city,
-        ]
-        return "lead", title, subtitle, " ".join(parts), record.owner_id
+        return lead_entry(record, _tag_names(record.id))
     if isinstance(record, Contact):
-        company = _contact_name(record.company_id)
-        kind = "company" if record.is_company else "contact"
-        subtitle = " · ".join(p for p in (company or record.title, record.email) if p)
-        parts = [
-            record.name,
-            record.first_name,
-            record.last_name,
-            company,
-            record.email,
-            record.phone,
-            _digits(record.phone),
-            record.mobile,
-            _digits(record.mobile),
-            record.title,
-            record.city,
-            record.website,
-        ]
-        return kind, record.display_name, subtitle, " ".join(parts), record.owner_id
+        return contact_entry(record, _contact_name(record.company_id), _tag_names(record.id))
     if isinstance(record, Deal):
-        contact = _contact_name(record.primary_contact_id)
-        subtitle = " · ".join(p for p in (contact, f"{record.value} {record.currency}") if p)
-        return "deal", record.name, subtitle, f"{record.name} {contact}", record.owner_id
+        return deal_entry(record, _contact_name(record.primary_contact_id), _tag_names(record.id))
     if isinstance(record, Note):
-        body = record.body or ""
-        title = body.strip().splitlines()[0][:120] if body.strip() else "(empty note)"
-        return "note", title, "", body, record.author_id
+        return note_entry(record, _title_of(record.record_id))
     raise TypeError(f"{type(record).__name__} is not searchable")
+
+
+# -- writing the index -----------------------------------------------------------------------
+
+
+def _is_postgres() -> bool:
+    return isinstance(database.obj, peewee.PostgresqlDatabase)
+
+
+def _index_text(entry: IndexEntry) -> tuple[str, str]:
+    """(title, body) as stored in the text index: folded words separated by spaces."""
+    return " ".join(words(entry.title)), " ".join(words(entry.text))
 
 
 def index_record(record: Any) -> None:
@@ -94,47 +234,347 @@ def index_record(record: Any) -> None:
     if record.deleted_at is not None or getattr(record, "converted_at", None) is not None:
         remove_from_index(record.id)
         return
-    kind, title, subtitle, body, owner_id = entry_for(record)
-    tags = " ".join(_tag_names(record.id))
-    text = f"{body} {tags}".strip()
+    entry = entry_for(record)
     with database.atomic():
-        entry = SearchEntry.get_or_none(SearchEntry.record_id == record.id)
-        if entry is None:
-            entry_id = SearchEntry.insert(
-                kind=kind,
-                record_id=record.id,
-                owner_id=owner_id,
-                title=title[:400],
-                subtitle=subtitle[:400],
-            ).execute()
-        else:
-            entry_id = entry.id
-            SearchEntry.update(
-                kind=kind, owner_id=owner_id, title=title[:400], subtitle=subtitle[:400]
-            ).where(SearchEntry.id == entry_id).execute()
-        _write_text(int(entry_id), title, text)
+        existing = SearchEntry.get_or_none(SearchEntry.record_id == record.id)
+        if existing is None:
+            bulk_index([entry])
+            return
+        SearchEntry.update(
+            kind=entry.kind,
+            owner_id=entry.owner_id,
+            title=entry.title[:400],
+            subtitle=entry.subtitle[:400],
+        ).where(SearchEntry.id == existing.id).execute()
+        _write_texts([(int(existing.id), entry)], replace=True)
 
 
-def _write_text(entry_id: int, title: str, text: str) -> None:
+def _write_texts(rows: Sequence[tuple[int, IndexEntry]], *, replace: bool) -> None:
     db = database.obj
-    if isinstance(db, peewee.PostgresqlDatabase):
-        db.execute_sql(
+    if _is_postgres():
+        db.cursor().executemany(
             "UPDATE search_entry SET tsv = setweight(to_tsvector('simple', %s), 'A') || "
             "to_tsvector('simple', %s) WHERE id = %s",
-            (title, text, entry_id),
+            [(*_index_text(entry), entry_id) for entry_id, entry in rows],
         )
         return
-    db.execute_sql("DELETE FROM search_fts WHERE rowid = ?", (entry_id,))
-    db.execute_sql(
-        "INSERT INTO search_fts(rowid, title, body) VALUES (?, ?, ?)", (entry_id, title, text)
+    cursor = db.cursor()
+    if replace:
+        cursor.executemany(
+            "DELETE FROM search_fts WHERE rowid = ?", [(entry_id,) for entry_id, _ in rows]
+        )
+    cursor.executemany(
+        "INSERT INTO search_fts(rowid, title, body) VALUES (?, ?, ?)",
+        [(entry_id, *_index_text(entry)) for entry_id, entry in rows],
+    )
+
+
+def _new_ids(count: int) -> list[int]:
+    """Ids for ``count`` new search entries (call inside the writing transaction)."""
+    if _is_postgres():
+        cursor = database.execute_sql(
+            "SELECT nextval(pg_get_serial_sequence('search_entry', 'id')) "
+            "FROM generate_series(1, %s)",
+            (count,),
+        )
+        return [int(row[0]) for row in cursor.fetchall()]
+    start = int(SearchEntry.select(peewee.fn.MAX(SearchEntry.id)).scalar() or 0) + 1
+    return list(range(start, start + count))
+
+
+def bulk_index(entries: Iterable[IndexEntry]) -> int:
+    """Add entries for records that have none yet, in batches; returns how many were added.
+
+    Call inside the transaction that wrote the records (imports, demo data).
+    """
+    added = 0
+    iterator = iter(entries)
+    while batch := list(islice(iterator, BATCH)):
+        with database.atomic():
+            rows = list(zip(_new_ids(len(batch)), batch, strict=True))
+            if _is_postgres():
+                database.obj.cursor().executemany(
+                    "INSERT INTO search_entry (id, kind, record_id, owner_id, title, subtitle, "
+                    "tsv) VALUES (%s, %s, %s, %s, %s, %s, "
+                    "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s))",
+                    [
+                        (entry_id, *_entry_columns(entry), *_index_text(entry))
+                        for entry_id, entry in rows
+                    ],
+                )
+            else:
+                database.obj.cursor().executemany(
+                    "INSERT INTO search_entry (id, kind, record_id, owner_id, title, subtitle) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [(entry_id, *_entry_columns(entry)) for entry_id, entry in rows],
+                )
+                _write_texts(rows, replace=False)
+        added += len(batch)
+    return added
+
+
+def _entry_columns(entry: IndexEntry) -> tuple[Any, ...]:
+    return (
+        entry.kind,
+        SearchEntry.record_id.db_value(entry.record_id),
+        SearchEntry.owner_id.db_value(entry.owner_id),
+        entry.title[:400],
+        entry.subtitle[:400],
     )
 
 
 def remove_from_index(record_id: uuid.UUID) -> None:
-    entry = SearchEntry.get_or_none(SearchEntry.record_id == record_id)
-    if entry is None:
-        return
-    db = database.obj
-    if not isinstance(db, peewee.PostgresqlDatabase):
-        db.execute_sql("DELETE FROM search_fts WHERE rowid = ?", (entry.id,))
-    SearchEntry.delete().where(SearchEntry.id == entry.id).execute()
+    """Drop the search entry of a record (deleted, merged away, converted)."""
+    remove_many_from_index([record_id])
+
+
+def remove_many_from_index(record_ids: Sequence[uuid.UUID]) -> None:
+    """Drop the search entries of many records at once (undo of an import)."""
+    for start in range(0, len(record_ids), 500):
+        chunk = list(record_ids[start : start + 500])
+        ids = [
+            int(row.id)
+            for row in SearchEntry.select(SearchEntry.id).where(SearchEntry.record_id.in_(chunk))
+        ]
+        if not ids:
+            continue
+        if not _is_postgres():
+            database.obj.cursor().executemany(
+                "DELETE FROM search_fts WHERE rowid = ?", [(i,) for i in ids]
+            )
+        SearchEntry.delete().where(SearchEntry.id.in_(ids)).execute()
+
+
+def _tags_by_record(record_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    result: dict[uuid.UUID, list[str]] = {}
+    query = (
+        RecordTag.select(RecordTag.record_id, Tag.name)
+        .join(Tag)
+        .where(RecordTag.record_id.in_(list(record_ids)))
+    )
+    for record_id, name in tuples(query):
+        result.setdefault(record_id, []).append(name)
+    return result
+
+
+def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
+    """Rows of a peewee query as plain tuples."""
+    yield from query.tuples()
+
+
+def _batches(query: peewee.ModelSelect[Any]) -> Iterator[list[Any]]:
+    """Stream a query in batches of ``BATCH`` (keyset pagination on id: flat memory)."""
+    model = query.model
+    last: uuid.UUID | None = None
+    while True:
+        page = query.order_by(model.id)
+        if last is not None:
+            page = page.where(model.id > last)
+        rows = list(page.limit(BATCH))
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].id
+
+
+def all_entries() -> Iterator[IndexEntry]:
+    """The index entries of every live record, built in batches (for ``reindex_all``)."""
+    leads = Lead.select().where(Lead.deleted_at.is_null(), Lead.converted_at.is_null())
+    for batch in _batches(leads):
+        tags = _tags_by_record([r.id for r in batch])
+        yield from (lead_entry(r, tags.get(r.id, ())) for r in batch)
+    employer = Contact.alias("employer")
+    contacts = (
+        Contact.select(Contact, employer.name.alias("employer_name"))
+        .join(employer, peewee.JOIN.LEFT_OUTER, on=(Contact.company == employer.id))
+        .where(Contact.deleted_at.is_null())
+        .objects()
+    )
+    for batch in _batches(contacts):
+        tags = _tags_by_record([r.id for r in batch])
+        yield from (contact_entry(r, r.employer_name or "", tags.get(r.id, ())) for r in batch)
+    primary = Contact.alias("primary")
+    deals = (
+        Deal.select(Deal, primary.name.alias("contact_name"))
+        .join(primary, peewee.JOIN.LEFT_OUTER, on=(Deal.primary_contact == primary.id))
+        .where(Deal.deleted_at.is_null())
+        .objects()
+    )
+    for batch in _batches(deals):
+        tags = _tags_by_record([r.id for r in batch])
+        yield from (deal_entry(r, r.contact_name or "", tags.get(r.id, ())) for r in batch)
+    notes = Note.select().where(Note.deleted_at.is_null())
+    for batch in _batches(notes):
+        ids = list({r.record_id for r in batch})
+        titles: dict[uuid.UUID, str] = dict(
+            tuples(
+                SearchEntry.select(SearchEntry.record_id, SearchEntry.title).where(
+                    SearchEntry.record_id.in_(ids)
+                )
+            )
+        )
+        yield from (note_entry(r, titles.get(r.record_id, "")) for r in batch)
+
+
+def clear_index() -> None:
+    """Empty the search index (entries and text)."""
+    if not _is_postgres():
+        database.execute_sql("DELETE FROM search_fts")
+    SearchEntry.delete().execute()
+
+
+def reindex_all() -> int:
+    """Rebuild the whole index from the records (demo data, import, repair); returns its size."""
+    with database.atomic():
+        clear_index()
+        count = bulk_index(all_entries())
+    if not _is_postgres():
+        database.execute_sql("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
+    return count
+
+
+# -- matching terms (duplicate candidates) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word that must occur in an entry; ``prefix``: the word may continue."""
+
+    word: str
+    prefix: bool = False
+
+
+def match_records(
+    terms: Sequence[Term], kinds: Sequence[str], *, title_only: bool = False, limit: int = 200
+) -> list[uuid.UUID]:
+    """Ids of records of ``kinds`` whose entry has every one of ``terms`` (an index lookup).
+
+    Used to find duplicate candidates without reading whole tables; ``title_only`` restricts
+    the match to the entry's title (the record's name).
+    """
+    clean = [Term(w, t.prefix) for t in terms for w in words(t.word)[:1]]
+    if not clean or not kinds:
+        return []
+    kind_list = list(kinds)
+    if _is_postgres():
+        weight = "A" if title_only else ""
+        query = " & ".join(f"'{t.word}':{'*' if t.prefix else ''}{weight}" for t in clean)
+        marks = ", ".join(["%s"] * len(kind_list))
+        sql = (
+            "SELECT se.record_id FROM search_entry se, to_tsquery('simple', %s) q "
+            f"WHERE se.tsv @@ q AND se.kind IN ({marks}) "
+            "ORDER BY ts_rank(se.tsv, q) DESC LIMIT %s"
+        )
+    else:
+        expr = " AND ".join(f'"{t.word}"{"*" if t.prefix else ""}' for t in clean)
+        query = f"title : ({expr})" if title_only else expr
+        marks = ", ".join(["?"] * len(kind_list))
+        sql = (
+            "SELECT se.record_id FROM search_fts JOIN search_entry se "
+            f"ON se.id = search_fts.rowid WHERE search_fts MATCH ? AND se.kind IN ({marks}) "
+            "ORDER BY bm25(search_fts) LIMIT ?"
+        )
+    rows = database.execute_sql(sql, (query, *kind_list, limit)).fetchall()
+    return [_uuid(row[0]) for row in rows]
+
+
+# -- searching -------------------------------------------------------------------------------
+
+
+def _visible_owners(user: User) -> set[uuid.UUID] | None:
+    from desktopcrm.services.visibility import visible_owner_ids
+
+    return visible_owner_ids(user)
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _title_boost(title: str, typed: str, first_word: str) -> int:
+    folded = " ".join(words(title))
+    if folded == typed:
+        return 3
+    if folded.startswith(typed):
+        return 2
+    return 1 if any(w.startswith(first_word) for w in folded.split()) else 0
+
+
+def _visibility_sql(owners: set[uuid.UUID], mark: str) -> tuple[str, list[Any]]:
+    """SQL (and parameters) that keeps the entries whose owner, or note's record, is visible."""
+    values = [SearchEntry.owner_id.db_value(owner) for owner in sorted(owners)] or [None]
+    marks = ", ".join([mark] * len(values))
+    records = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {table} r WHERE r.id = n.record_id AND r.owner_id IN ({marks}))"
+        for table in ("lead", "contact", "deal")
+    )
+    sql = (
+        f"(se.owner_id IN ({marks}) OR (se.kind = 'note' AND EXISTS ("
+        f"SELECT 1 FROM note n WHERE n.id = se.record_id AND ({records}))))"
+    )
+    return sql, values * 4
+
+
+def search(
+    user: User, text: str, limit: int = 20, kinds: Iterable[str] | None = None
+) -> list[SearchHit]:
+    """Records ``user`` may see whose text matches every word of ``text`` as a prefix.
+
+    Args:
+        user: whose visibility applies (own records, reports' records, or everything).
+        text: what was typed; any characters are safe (only its words are searched).
+        limit: at most this many hits, best first.
+        kinds: restrict to some of ``KINDS`` (e.g. ``["contact", "company"]``).
+    """
+    terms = words(text)[:MAX_QUERY_WORDS]
+    if not terms or limit <= 0:
+        return []
+    wanted = [k for k in (kinds or KINDS) if k in KINDS]
+    if not wanted:
+        return []
+    owners = _visible_owners(user)
+    pool = max(limit * 3, 30)
+    postgres = _is_postgres()
+    mark = "%s" if postgres else "?"
+    where: list[str] = []
+    params: list[Any] = []
+    if len(wanted) < len(KINDS):
+        where.append(f"se.kind IN ({', '.join([mark] * len(wanted))})")
+        params.extend(wanted)
+    if owners is not None:
+        clause, values = _visibility_sql(owners, mark)
+        where.append(clause)
+        params.extend(values)
+    extra = "".join(f" AND {clause}" for clause in where)
+    if postgres:
+        query = " & ".join(f"'{term}':*" for term in terms)
+        sql = (
+            "SELECT se.kind, se.record_id, se.title, se.subtitle, ts_rank(se.tsv, q) AS score "
+            "FROM search_entry se, to_tsquery('simple', %s) q "
+            f"WHERE se.tsv @@ q{extra} ORDER BY score DESC LIMIT %s"
+        )
+        rows = database.execute_sql(sql, (query, *params, pool)).fetchall()
+        scored = [(row, float(row[4])) for row in rows]
+    else:
+        query = " ".join(f'"{term}"*' for term in terms)
+        sql = (
+            "SELECT se.kind, se.record_id, se.title, se.subtitle, "
+            f"bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "
+            "FROM search_fts JOIN search_entry se ON se.id = search_fts.rowid "
+            f"WHERE search_fts MATCH ?{extra} ORDER BY score LIMIT ?"
+        )
+        rows = database.execute_sql(sql, (query, *params, pool)).fetchall()
+        scored = [(row, -float(row[4])) for row in rows]
+    typed = " ".join(terms)
+    hits = [
+        SearchHit(
+            kind=row[0],
+            record_id=_uuid(row[1]),
+            title=row[2],
+            subtitle=row[3],
+            rank=_title_boost(row[2], typed, terms[0]) * 1000.0 + relevance,
+        )
+        for row, relevance in scored
+    ]
+    hits.sort(key=lambda hit: hit.rank, reverse=True)
+    return hits[:limit]
