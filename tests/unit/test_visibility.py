@@ -70,7 +70,8 @@ def test_scope_and_can_see_follow_the_profiles(any_database: Workspace) -> None:
     assert names(team.rep) == {"Rep lead"}
     assert names(team.manager) == {"Rep lead", "Rep2 lead", "Manager lead"}
     assert names(team.outsider) == {"Outside lead"}
-    assert names(team.admin) == {"Rep lead", "Rep2 lead", "Manager lead", "Outside lead", "Nobody's"}
+    everyone = {"Rep lead", "Rep2 lead", "Manager lead", "Outside lead", "Nobody's"}
+    assert names(team.admin) == everyone
 
     assert visibility.can_see(team.rep, mine)
     assert not visibility.can_see(team.rep, other_rep)
