@@ -1,0 +1,349 @@
+"""Likely duplicates of a lead, person or company, and merging two records into one.
+
+``find_duplicates`` is asked on create, on import and on conversion. It never reads a whole
+table: candidates come from index lookups (the email column and the search index, which holds
+folded names, normalised emails, phone digits and the last digits of each phone), then each
+candidate is scored here:
+
+- the same mailbox (``normalize_email``: case, ``+tags``, Gmail dots) → 1.0
+- the same phone number (with or without country code; ``phonenumbers`` when installed) → 0.9
+- the same company website domain → 0.9
+- a similar name (accents and case ignored, words in any order, initials: "J. Smith" is
+  "John Smith") → 0.8 x similarity, when the similarity is at least ``NAME_THRESHOLD``
+
+A candidate with more than one signal gets 0.1 more (at most 1.0). Matches below
+``MIN_SCORE`` are not reported. Duplicates are looked for among every live record, whoever
+owns it: a duplicate you cannot see is still a duplicate (the GUI shows only what you may see).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from desktopcrm.models.records import Contact, Lead
+from desktopcrm.services.search import (
+    Term,
+    digits,
+    fold,
+    match_records,
+    normalize_email,
+    phone_tail,
+    words,
+)
+
+DuplicateKind = Literal["lead", "contact", "company"]
+
+MIN_SCORE = 0.6
+NAME_THRESHOLD = 0.85
+CANDIDATES = 200
+
+#: Words that say what legal form a company has, not which company it is.
+LEGAL_FORMS = frozenset(
+    [
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "ltd",
+        "limited",
+        "llc",
+        "llp",
+        "plc",
+        "gmbh",
+        "ag",
+        "kg",
+        "ohg",
+        "ug",
+        "sa",
+        "sas",
+        "sarl",
+        "sl",
+        "slu",
+        "srl",
+        "spa",
+        "snc",
+        "sas",
+        "bv",
+        "nv",
+        "oy",
+        "ab",
+        "as",
+        "aps",
+        "kk",
+        "kabushiki",
+        "kaisha",
+        "pty",
+        "pte",
+        "sp",
+        "zoo",
+        "z",
+        "o",
+        "oo",
+        "ooo",
+        "zao",
+        "pao",
+        "ao",
+        "the",
+        "and",
+        "und",
+        "y",
+        "e",
+        "et",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """A record that is probably the same as the one being created or imported."""
+
+    record_id: uuid.UUID
+    kind: str
+    name: str
+    score: float
+    reasons: tuple[str, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        """The record's name (as search hits call it)."""
+        return self.name
+
+
+# -- normalising -----------------------------------------------------------------------------
+
+
+def normalize_phone(phone: str, region: str | None = None) -> str:
+    """The number in E.164 when it can be read (``phonenumbers``), else its digits."""
+    only = digits(phone)
+    if not only:
+        return ""
+    try:
+        import phonenumbers
+    except ImportError:
+        return only
+    try:
+        parsed = phonenumbers.parse(phone, region)
+    except phonenumbers.NumberParseException:
+        return only
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def same_phone(a: str, b: str) -> bool:
+    """Whether two phone numbers are the same line, written with or without country code."""
+    da, db = digits(a), digits(b)
+    if len(da) < 6 or len(db) < 6:
+        return False
+    if da == db:
+        return True
+    na, nb = normalize_phone(a), normalize_phone(b)
+    if na.startswith("+") and nb.startswith("+"):
+        return na == nb
+    # One of them has no country code: compare the national significant numbers.
+    short, long_ = sorted((da.lstrip("0"), db.lstrip("0")), key=len)
+    return len(short) >= 7 and long_.endswith(short)
+
+
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}")  # s.p.a. s.r.l. b.v.
+
+
+def company_words(name: str) -> list[str]:
+    """The words that name a company, without its legal form ("ACME S.p.A." → ["acme"])."""
+    undotted = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), fold(name))
+    significant = [w for w in words(undotted) if w not in LEGAL_FORMS]
+    return significant or words(name)
+
+
+def domain_of(website_or_email: str) -> str:
+    """The registrable-looking domain of a website or an email address ("www." dropped)."""
+    text = (website_or_email or "").strip().lower()
+    if not text:
+        return ""
+    if "@" in text and "/" not in text:
+        return text.rpartition("@")[2]
+    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    return host.removeprefix("www.")
+
+
+def _initials_match(a: list[str], b: list[str]) -> bool:
+    """ "j smith" and "john smith": same last word, and each other word an initial of the other."""
+    if len(a) != len(b) or len(a) < 2 or a[-1] != b[-1]:
+        return False
+    return all(
+        x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
+        for x, y in zip(a[:-1], b[:-1], strict=True)
+    )
+
+
+def name_similarity(a: str, b: str, *, company: bool = False) -> float:
+    """0..1: how alike two names are (accents, case, word order and legal forms ignored)."""
+    wa = company_words(a) if company else words(a)
+    wb = company_words(b) if company else words(b)
+    if not wa or not wb:
+        return 0.0
+    if sorted(wa) == sorted(wb):
+        return 1.0
+    if not company and (_initials_match(wa, wb) or _initials_match(wa[::-1], wb[::-1])):
+        return 0.9
+    return SequenceMatcher(None, " ".join(sorted(wa)), " ".join(sorted(wb))).ratio()
+
+
+# -- finding ---------------------------------------------------------------------------------
+
+
+def _text(fields: Mapping[str, Any], *names: str) -> str:
+    for name in names:
+        value = fields.get(name)
+        if value:
+            return str(value).strip()
+    return ""
+
+
+def _person_name(fields: Mapping[str, Any]) -> str:
+    joined = f"{_text(fields, 'first_name')} {_text(fields, 'last_name')}".strip()
+    return joined or _text(fields, "name")
+
+
+def _name_terms(name: str, *, company: bool) -> list[list[Term]]:
+    """Index queries that find records named like ``name`` (typos in one word allowed)."""
+    found = company_words(name) if company else words(name)
+    if not found:
+        return []
+    if company:
+        queries = [[Term(w) for w in found]]
+        if len(found) > 1:
+            queries.append([Term(found[0])])
+        return queries
+    if len(found) == 1:
+        return [[Term(found[0])]]
+    first, last = found[0], found[-1]
+    return [
+        [Term(last), Term(first[0], prefix=True)],  # "J. Smith", "Jon Smith"
+        [Term(first), Term(last[0], prefix=True)],  # "John Smyth"
+    ]
+
+
+def _candidates(kind: DuplicateKind, fields: Mapping[str, Any]) -> set[uuid.UUID]:
+    kinds = [kind]
+    model: type[Lead] | type[Contact] = Lead if kind == "lead" else Contact
+    found: set[uuid.UUID] = set()
+    company = kind == "company"
+    email = _text(fields, "email")
+    if email:
+        exact = {email, email.lower(), normalize_email(email)}
+        query = model.select(model.id).where(model.email.in_(sorted(exact)))
+        found.update(row.id for row in query.limit(CANDIDATES))
+        local, _, domain = normalize_email(email).rpartition("@")
+        found.update(match_records([Term(local), *map(Term, words(domain))], kinds))
+    for phone in (_text(fields, "phone"), _text(fields, "mobile")):
+        tail = phone_tail(phone)
+        if len(tail) >= 6:
+            found.update(match_records([Term(tail)], kinds))
+    name = _text(fields, "name", "company_name") if company else _person_name(fields)
+    for terms in _name_terms(name, company=company):
+        found.update(match_records(terms, kinds, title_only=True, limit=CANDIDATES))
+    website = _text(fields, "website")
+    if company and website:
+        host = domain_of(website)
+        if host:
+            found.update(match_records([Term(w) for w in words(host)], kinds))
+    return found
+
+
+def _score(
+    kind: DuplicateKind, fields: Mapping[str, Any], record: Lead | Contact
+) -> tuple[float, list[str]]:
+    signals: list[tuple[float, str]] = []
+    email = _text(fields, "email")
+    if email and record.email and normalize_email(email) == normalize_email(record.email):
+        signals.append((1.0, f"same email address ({record.email})"))
+    phones = [p for p in (_text(fields, "phone"), _text(fields, "mobile")) if p]
+    theirs = [p for p in (record.phone, record.mobile) if p]
+    matched = next((t for p in phones for t in theirs if same_phone(p, t)), None)
+    if matched:
+        signals.append((0.9, f"same phone number ({matched})"))
+    company = kind == "company"
+    if company:
+        ours, host = domain_of(_text(fields, "website")), domain_of(record.website)
+        if ours and ours == host:
+            signals.append((0.9, f"same website ({host})"))
+        name = _text(fields, "name", "company_name")
+        their_name = record.name if isinstance(record, Contact) else record.company_name
+    else:
+        name = _person_name(fields)
+        their_name = f"{record.first_name} {record.last_name}".strip()
+        if not their_name and isinstance(record, Contact):
+            their_name = record.name
+    similarity = name_similarity(name, their_name, company=company) if name else 0.0
+    if similarity >= NAME_THRESHOLD:
+        label = "same name" if similarity == 1.0 else f"similar name ({similarity:.0%})"
+        signals.append((0.8 * similarity, label))
+    if not signals:
+        return 0.0, []
+    score = max(value for value, _ in signals) + (0.1 if len(signals) > 1 else 0.0)
+    return min(score, 1.0), [reason for _, reason in signals]
+
+
+def find_duplicates(
+    kind: str,
+    fields: Mapping[str, Any],
+    limit: int = 5,
+    *,
+    exclude: Iterable[uuid.UUID] = (),
+) -> list[DuplicateMatch]:
+    """Live records of ``kind`` that are probably the record described by ``fields``.
+
+    Args:
+        kind: ``"lead"``, ``"contact"`` (a person) or ``"company"``.
+        fields: the new record's values: ``first_name``, ``last_name``, ``name`` (a
+            company's), ``email``, ``phone``, ``mobile``, ``website``, ``company_name``.
+        limit: at most this many matches, the most likely first.
+        exclude: ids not to report (the record itself, when editing).
+    """
+    if kind not in ("lead", "contact", "company"):
+        raise ValueError(f"duplicates are found among leads, contacts or companies, not {kind}")
+    checked: DuplicateKind = kind  # type: ignore[assignment]
+    candidates = _candidates(checked, fields) - set(exclude)
+    if not candidates:
+        return []
+    model: type[Lead] | type[Contact] = Lead if kind == "lead" else Contact
+    matches: list[DuplicateMatch] = []
+    for start in range(0, len(candidates), 500):
+        chunk = sorted(candidates)[start : start + 500]
+        query = model.select().where(model.id.in_(chunk), model.deleted_at.is_null())
+        for record in query:
+            if isinstance(record, Contact) and record.is_company != (kind == "company"):
+                continue
+            score, reasons = _score(checked, fields, record)
+            if score >= MIN_SCORE:
+                matches.append(
+                    DuplicateMatch(
+                        record.id, kind, record.display_name, round(score, 3), tuple(reasons)
+                    )
+                )
+    matches.sort(key=lambda m: (-m.score, fold(m.name)))
+    return matches[:limit]
+
+
+def duplicate_fields(record: Lead | Contact) -> dict[str, Any]:
+    """The fields ``find_duplicates`` compares, read from a record."""
+    values: dict[str, Any] = {
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "email": record.email,
+        "phone": record.phone,
+        "mobile": record.mobile,
+        "website": record.website,
+    }
+    if isinstance(record, Contact):
+        values["name"] = record.name
+    else:
+        values["company_name"] = record.company_name
+    return values
