@@ -17,7 +17,7 @@ class AddAction:
     key: str
     label: str
     icon: str
-    run: Callable[[MainWindow], None]
+    run: Callable[[MainWindow], object]
     available: Callable[[AppContext], bool]
 
 

@@ -27,6 +27,7 @@ class AddButton(QToolButton):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.menu_ = QMenu(self)
         self.menu_.setObjectName("AddMenu")
+        self.menu_.setMinimumWidth(200)
         self.clicked.connect(self.show_menu)
         window.context.user_changed.connect(self.refresh)
         self.refresh()

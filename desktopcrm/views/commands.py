@@ -28,7 +28,7 @@ class Command:
     key: str
     title: str
     icon: str
-    run: Callable[[MainWindow], None]
+    run: Callable[[MainWindow], object]
     available: Callable[[AppContext], bool] = _always
     keywords: str = ""
 

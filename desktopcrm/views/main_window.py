@@ -113,7 +113,9 @@ class MainWindow(QMainWindow):
     # ---- navigation --------------------------------------------------------
 
     def _shortcuts(self) -> None:
-        def add(sequence: str | QKeySequence, slot: object, name: str) -> QShortcut:
+        def add(
+            sequence: str | QKeySequence | QKeySequence.StandardKey, slot: object, name: str
+        ) -> QShortcut:
             shortcut = QShortcut(QKeySequence(sequence), self)
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)

@@ -48,5 +48,5 @@ def render_screen(
     QApplication.processEvents()
     out = out.expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(out), "PNG"):
+    if not image.save(str(out), "PNG"):  # type: ignore[call-overload]
         raise ServiceError(f"Could not write the screenshot to {out}")

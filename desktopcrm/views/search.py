@@ -23,7 +23,7 @@ class SearchResult:
     title: str
     kind: str
     icon: str
-    activate: Callable[[], None] = field(compare=False)
+    activate: Callable[[], object] = field(compare=False)
     subtitle: str = ""
     score: float = 0.0
 

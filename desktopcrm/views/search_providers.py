@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from desktopcrm.services import users
 from desktopcrm.views.commands import builtin_commands
-from desktopcrm.views.search import SearchResult, match_score
+from desktopcrm.views.search import SearchProvider, SearchResult, match_score
 
 if TYPE_CHECKING:
     from desktopcrm.views.main_window import MainWindow
@@ -110,7 +110,7 @@ class UsersProvider:
         return results
 
 
-def builtin_providers(window: MainWindow) -> list[object]:
+def builtin_providers(window: MainWindow) -> list[SearchProvider]:
     return [
         ScreensProvider(window),
         CommandsProvider(window),
