@@ -111,18 +111,22 @@ def _clean_expected_close(value: object) -> dt.date | None:
     raise ValidationError("expected_close", "The expected close is a date.")
 
 
+_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "value": clean_value,
+    "currency": clean_currency,
+    "probability": clean_probability,
+    "expected_close": _clean_expected_close,
+}
+
+
 def _clean_deal(values: Mapping[str, Any]) -> dict[str, Any]:
-    cleaned = clean_fields(Deal, values, DEAL_FIELDS)
+    typed = {
+        name: _CLEANERS[name](value) if name in _CLEANERS else value
+        for name, value in values.items()
+    }
+    cleaned = clean_fields(Deal, typed, DEAL_FIELDS)
     if "name" in cleaned and not cleaned["name"]:
         raise ValidationError("name", "Enter a name for the deal.")
-    if "value" in cleaned:
-        cleaned["value"] = clean_value(cleaned["value"])
-    if "currency" in cleaned:
-        cleaned["currency"] = clean_currency(cleaned["currency"])
-    if "probability" in cleaned:
-        cleaned["probability"] = clean_probability(cleaned["probability"])
-    if "expected_close" in cleaned:
-        cleaned["expected_close"] = _clean_expected_close(cleaned["expected_close"])
     return cleaned
 
 
