@@ -989,7 +989,9 @@ def filter_expression(
 
     A semi-join: ``id IN (SELECT record_id ... WHERE field = ? AND <typed column> <op> ?)``,
     which SQLite and PostgreSQL answer from the (field, typed column) index. (A correlated
-    EXISTS probes every record of the list instead: 3-8x slower on 20k leads, measured.) ``op``: eq, ne, lt, le, gt, ge, between (value = (low, high)), contains (text),
+    EXISTS probes every record of the list instead: 3-8x slower on 20k leads, measured.)
+
+    ``op``: eq, ne, lt, le, gt, ge, between (value = (low, high)), contains (text),
     is_empty, is_set, in (value = list of options, or of values), has_all (multi-select).
     The value is validated like a field value, so "12,5", "2025-01-31" or an option label work.
     """
