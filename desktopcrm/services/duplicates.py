@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, Literal
@@ -31,6 +31,7 @@ from desktopcrm.services.search import (
     Term,
     digits,
     fold,
+    match_any,
     match_records,
     normalize_email,
     phone_tail,
@@ -40,6 +41,9 @@ from desktopcrm.services.search import (
 DuplicateKind = Literal["lead", "contact", "company"]
 
 MIN_SCORE = 0.6
+#: An import refuses a row whose match scores this much: the same email, phone or website,
+#: or a company of the same name. A person's name alone is not enough (namesakes exist).
+STRONG_SCORE = 0.9
 NAME_THRESHOLD = 0.85
 CANDIDATES = 200
 
@@ -270,19 +274,23 @@ def _score(
     if matched:
         signals.append((0.9, f"same phone number ({matched})"))
     company = kind == "company"
+    same_name = False
     if company:
         ours, host = domain_of(_text(fields, "website")), domain_of(record.website)
         if ours and ours == host:
             signals.append((0.9, f"same website ({host})"))
         name = _text(fields, "name", "company_name")
         their_name = record.name if isinstance(record, Contact) else record.company_name
+        same_name = bool(name) and company_words(name) == company_words(their_name)
+        if same_name:
+            signals.append((0.9, "same company name"))
     else:
         name = _person_name(fields)
         their_name = f"{record.first_name} {record.last_name}".strip()
         if not their_name and isinstance(record, Contact):
             their_name = record.name
     similarity = name_similarity(name, their_name, company=company) if name else 0.0
-    if similarity >= NAME_THRESHOLD:
+    if similarity >= NAME_THRESHOLD and not (company and same_name):
         label = "same name" if similarity == 1.0 else f"similar name ({similarity:.0%})"
         signals.append((0.8 * similarity, label))
     if not signals:
@@ -330,6 +338,90 @@ def find_duplicates(
                 )
     matches.sort(key=lambda m: (-m.score, fold(m.name)))
     return matches[:limit]
+
+
+def dedup_keys(kind: str, fields: Mapping[str, Any]) -> list[str]:
+    """Keys two records share when they are surely the same (rows of one file compare these):
+    the normalised email, each phone's last digits, and for companies the name and website."""
+    keys: list[str] = []
+    email = _text(fields, "email")
+    if email:
+        keys.append("email:" + normalize_email(email))
+    for phone in (_text(fields, "phone"), _text(fields, "mobile")):
+        tail = phone_tail(phone)
+        if len(tail) >= 7:
+            keys.append("phone:" + tail)
+    if kind == "company":
+        name = " ".join(company_words(_text(fields, "name", "company_name")))
+        if name:
+            keys.append("name:" + name)
+        host = domain_of(_text(fields, "website"))
+        if host:
+            keys.append("site:" + host)
+    return keys
+
+
+def find_duplicates_many(
+    kind: str, rows: Sequence[Mapping[str, Any]], min_score: float = STRONG_SCORE
+) -> list[list[DuplicateMatch]]:
+    """``find_duplicates`` for a batch of rows (imports): a few index lookups per batch.
+
+    Candidates are the records sharing a row's email, phone digits, or (companies) name or
+    website; each is scored with the same rules as ``find_duplicates``.
+    """
+    checked: DuplicateKind = kind  # type: ignore[assignment]
+    model: type[Lead] | type[Contact] = Lead if kind == "lead" else Contact
+    emails = sorted(
+        {v for f in rows if (e := _text(f, "email")) for v in (e, e.lower(), normalize_email(e))}
+    )
+    ids: set[uuid.UUID] = set()
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        ids.update(r.id for r in model.select(model.id).where(model.email.in_(chunk)))
+    groups: list[list[Term]] = []
+    for f in rows:
+        email = _text(f, "email")
+        if email:
+            local, _, domain = normalize_email(email).rpartition("@")
+            groups.append([Term(local), *map(Term, words(domain))])
+        for phone in (_text(f, "phone"), _text(f, "mobile")):
+            tail = phone_tail(phone)
+            if len(tail) >= 7:
+                groups.append([Term(tail)])
+        if checked == "company":
+            name_words = company_words(_text(f, "name", "company_name"))
+            if name_words:
+                groups.append([Term(w) for w in name_words])
+            host = domain_of(_text(f, "website"))
+            if host:
+                groups.append([Term(w) for w in words(host)])
+    for start in range(0, len(groups), 300):
+        ids.update(match_any(groups[start : start + 300], [kind], limit=None))
+    by_key: dict[str, list[Lead | Contact]] = {}
+    for start in range(0, len(ids), 500):
+        id_chunk = sorted(ids)[start : start + 500]
+        for record in model.select().where(model.id.in_(id_chunk), model.deleted_at.is_null()):
+            if isinstance(record, Contact) and record.is_company != (kind == "company"):
+                continue
+            for key in dedup_keys(kind, duplicate_fields(record)):
+                by_key.setdefault(key, []).append(record)
+    result: list[list[DuplicateMatch]] = []
+    for f in rows:
+        seen: dict[uuid.UUID, Lead | Contact] = {}
+        for key in dedup_keys(kind, f):
+            seen.update((r.id, r) for r in by_key.get(key, ()))
+        matches = []
+        for record in seen.values():
+            score, reasons = _score(checked, f, record)
+            if score >= min_score:
+                matches.append(
+                    DuplicateMatch(
+                        record.id, kind, record.display_name, round(score, 3), tuple(reasons)
+                    )
+                )
+        matches.sort(key=lambda m: -m.score)
+        result.append(matches)
+    return result
 
 
 def duplicate_fields(record: Lead | Contact) -> dict[str, Any]:

@@ -452,29 +452,49 @@ def match_records(
     Used to find duplicate candidates without reading whole tables; ``title_only`` restricts
     the match to the entry's title (the record's name).
     """
-    clean = [Term(w, t.prefix) for t in terms for w in words(t.word)[:1]]
-    if not clean or not kinds:
+    return match_any([terms], kinds, title_only=title_only, limit=limit)
+
+
+def match_any(
+    groups: Sequence[Sequence[Term]],
+    kinds: Sequence[str],
+    *,
+    title_only: bool = False,
+    limit: int | None = 200,
+) -> list[uuid.UUID]:
+    """Ids of records of ``kinds`` whose entry has all the terms of at least one group."""
+    cleaned = [[Term(w, t.prefix) for t in group for w in words(t.word)[:1]] for group in groups]
+    cleaned = [group for group in cleaned if group]
+    if not cleaned or not kinds:
         return []
     kind_list = list(kinds)
     if _is_postgres():
+        limit_sql = f" ORDER BY ts_rank(se.tsv, q) DESC LIMIT {int(limit)}" if limit else ""
         weight = "A" if title_only else ""
-        query = " & ".join(f"'{t.word}':{'*' if t.prefix else ''}{weight}" for t in clean)
+        query = " | ".join(
+            "(" + " & ".join(f"'{t.word}':{'*' if t.prefix else ''}{weight}" for t in g) + ")"
+            for g in cleaned
+        )
         marks = ", ".join(["%s"] * len(kind_list))
         sql = (
             "SELECT se.record_id FROM search_entry se, to_tsquery('simple', %s) q "
-            f"WHERE se.tsv @@ q AND se.kind IN ({marks}) "
-            "ORDER BY ts_rank(se.tsv, q) DESC LIMIT %s"
+            f"WHERE se.tsv @@ q AND se.kind IN ({marks}){limit_sql}"
         )
     else:
-        expr = " AND ".join(f'"{t.word}"{"*" if t.prefix else ""}' for t in clean)
-        query = f"title : ({expr})" if title_only else expr
+        query = " OR ".join(
+            "(" + " AND ".join(f'"{t.word}"{"*" if t.prefix else ""}' for t in g) + ")"
+            for g in cleaned
+        )
+        if title_only:
+            query = f"title : ({query})"
+        limit_sql = f" ORDER BY bm25(search_fts) LIMIT {int(limit)}" if limit else ""
         marks = ", ".join(["?"] * len(kind_list))
         sql = (
             "SELECT se.record_id FROM search_fts JOIN search_entry se "
-            f"ON se.id = search_fts.rowid WHERE search_fts MATCH ? AND se.kind IN ({marks}) "
-            "ORDER BY bm25(search_fts) LIMIT ?"
+            f"ON se.id = search_fts.rowid WHERE search_fts MATCH ? AND se.kind IN ({marks})"
+            f"{limit_sql}"
         )
-    rows = database.execute_sql(sql, (query, *kind_list, limit)).fetchall()
+    rows = database.execute_sql(sql, (query, *kind_list)).fetchall()
     return [_uuid(row[0]) for row in rows]
 
 
