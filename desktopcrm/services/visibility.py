@@ -317,7 +317,7 @@ def _extras(
 
         custom_fields.set_values(record_kind(record), record, custom)
     if tags is not None:
-        from desktopcrm.services import tags as tag_service
+        import desktopcrm.services.tags as tag_service
 
         tag_service.set_tags(record, tags)
 

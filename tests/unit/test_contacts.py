@@ -16,7 +16,7 @@ from desktopcrm.models.records import (
     StageKind,
 )
 from desktopcrm.models.search import SearchEntry
-from desktopcrm.services import contacts, deals
+from desktopcrm.services import contacts, deals, tags
 from desktopcrm.services.errors import PermissionDenied, ServiceError, ValidationError
 from desktopcrm.services.visibility import DuplicatesFound
 from desktopcrm.services.workspace import Workspace
@@ -353,3 +353,10 @@ def test_manual_changes_need_edit_rights_and_a_live_contact(team: Team) -> None:
     with pytest.raises(ValidationError, match="deleted"):
         contacts.set_customer_status(team.rep, ada, C.PAST)
     assert statuses(ada) == (P.NON_PROSPECT, C.NON_CUSTOMER)
+
+
+def test_tags_on_contacts(team: Team) -> None:
+    acme = contacts.create_company(team.rep, "ACME", tags=["Supplier"])
+    assert tags.tags_of(acme.id) == ["Supplier"]
+    contacts.update_contact(team.rep, acme, tags=[])
+    assert tags.tags_of(acme.id) == []

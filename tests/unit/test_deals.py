@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from desktopcrm.models import ChangeLog, StaleRecordError, User
+from desktopcrm.models.custom_fields import FieldType
 from desktopcrm.models.defaults import create_pipeline
 from desktopcrm.models.records import (
     Contact,
@@ -16,11 +17,12 @@ from desktopcrm.models.records import (
     DealContact,
     LossReason,
     Pipeline,
+    RecordKind,
     Stage,
     StageKind,
 )
 from desktopcrm.models.search import SearchEntry
-from desktopcrm.services import contacts, deals
+from desktopcrm.services import contacts, custom_fields, deals, tags
 from desktopcrm.services.errors import PermissionDenied, ValidationError
 from desktopcrm.services.workspace import Workspace
 from tests.unit.test_visibility import Team, make_team
@@ -314,3 +316,16 @@ def test_delete_and_list(team: Team) -> None:
     assert deals.list_deals(team.rep).total == 0
     assert not SearchEntry.select().where(SearchEntry.record_id == first.id).exists()
     assert Contact.get_by_id(ada.id).prospect_status == "non_prospect"
+
+
+def test_tags_and_custom_values_on_deals(team: Team) -> None:
+    custom_fields.create_field(team.admin, RecordKind.DEAL, "Channel", FieldType.TEXT)
+    deal = deals.create_deal(
+        team.rep, "D", "1", "EUR", tags=["Renewal"], custom={"channel": "Partner"}
+    )
+    assert tags.tags_of(deal.id) == ["Renewal"]
+    assert custom_fields.get_values(RecordKind.DEAL, deal.id) == {"channel": "Partner"}
+    with pytest.raises(ValidationError) as caught:
+        deals.update_deal(team.rep, deal, name="Renamed", custom={"nope": "x"})
+    assert caught.value.field == "nope"
+    assert Deal.get_by_id(deal.id).name == "D" and deal.name == "D"

@@ -8,7 +8,7 @@ from desktopcrm.models import ChangeLog, StaleRecordError, utcnow
 from desktopcrm.models.custom_fields import FieldType
 from desktopcrm.models.records import Lead, LeadStatus, LeadStatusKind, RecordKind
 from desktopcrm.models.search import SearchEntry
-from desktopcrm.services import custom_fields, leads
+from desktopcrm.services import custom_fields, leads, tags
 from desktopcrm.services.errors import PermissionDenied, ServiceError, ValidationError
 from desktopcrm.services.visibility import DuplicatesFound
 from desktopcrm.services.workspace import Workspace
@@ -278,3 +278,11 @@ def test_an_unused_status_is_deleted_without_replacement(team: Team) -> None:
     warm = leads.add_lead_status(team.admin, "Warm")
     assert leads.delete_lead_status(team.admin, warm) == 0
     assert log_of(warm.id)[-1].operation == "delete"
+
+
+def test_tags_are_set_with_the_lead_and_searchable(team: Team) -> None:
+    lead = leads.create_lead(team.rep, last_name="Rossi", tags=["VIP", "Fair 2025"])
+    assert tags.tags_of(lead.id) == ["Fair 2025", "VIP"]
+    leads.update_lead(team.rep, lead, tags=["VIP"])
+    assert tags.tags_of(lead.id) == ["VIP"]
+    assert log_of(lead.id)[-1].changed == {"tags": [["Fair 2025", "VIP"], ["VIP"]]}
