@@ -79,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the window and quit right after the first paint (for timing)",
     )
     parser.add_argument(
+        "--quit-when-ready",
+        action="store_true",
+        help="quit right after the first paint with the database open and the first screen "
+        "shown (for timing)",
+    )
+    parser.add_argument(
         "--theme", choices=("system", "light", "dark"), default=None, help="colour scheme"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
