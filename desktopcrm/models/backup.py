@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -40,8 +42,53 @@ def backup_file(source: Path, destination: Path) -> Path:
     finally:
         src.close()
     partial.replace(destination)
+    # After the snapshot: every document it references was stored before its row committed.
+    mirror_documents(documents_folder(source), backup_documents_folder(destination))
     log.info("backed up %s to %s", source, destination)
     return destination
+
+
+def documents_folder(database_path: Path) -> Path:
+    """The attached files of the SQLite database ``X/name.sqlite``: ``X/name-documents``."""
+    return database_path.with_name(f"{database_path.stem}-documents")
+
+
+def backup_documents_folder(backup_path: Path) -> Path:
+    """The copy of the documents folder that goes with a backup file: ``<backup>.documents``."""
+    return backup_path.with_name(backup_path.name + ".documents")
+
+
+def mirror_documents(source: Path, destination: Path) -> int:
+    """Bring the content-addressed files of ``source`` into ``destination`` (same layout).
+
+    Only files missing there are added, as hard links where the file system allows (files are
+    named by their hash and never change), else copies. Nothing is deleted. Returns how many
+    files were added.
+    """
+    if not source.is_dir():
+        return 0
+    added = 0
+    for folder in sorted(source.iterdir()):
+        if not folder.is_dir() or len(folder.name) != 2:
+            continue
+        for blob in folder.iterdir():
+            if not blob.is_file() or blob.name.startswith("."):
+                continue
+            target = destination / folder.name / blob.name
+            if target.is_file() and target.stat().st_size == blob.stat().st_size:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{blob.name}.partial")
+            partial.unlink(missing_ok=True)
+            try:
+                os.link(blob, partial)
+            except OSError:
+                shutil.copyfile(blob, partial)
+            partial.replace(target)
+            added += 1
+    if added:
+        log.info("copied %d documents from %s to %s", added, source, destination)
+    return added
 
 
 def _stamp() -> str:
@@ -56,6 +103,7 @@ def automatic_backup(source: Path, backup_dir: Path, reason: str, keep: int = KE
     old = sorted(backup_dir.glob(f"{prefix}*.sqlite"))[:-keep]
     for path in old:
         path.unlink(missing_ok=True)
+        shutil.rmtree(backup_documents_folder(path), ignore_errors=True)
     return destination
 
 
@@ -105,5 +153,6 @@ def restore_file(backup: Path, target: Path, backup_dir: Path, newest_schema: in
             dst.close()
     finally:
         src.close()
+    mirror_documents(backup_documents_folder(backup), documents_folder(target))
     log.info("restored %s from %s", target, backup)
     return saved
