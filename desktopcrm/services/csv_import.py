@@ -36,7 +36,7 @@ from typing import Any, TextIO
 
 import peewee
 
-from desktopcrm.models import ORIGIN, User, acting_as, utcnow, write_transaction
+from desktopcrm.models import ORIGIN, User, acting_as, database, utcnow, write_transaction
 from desktopcrm.models.attachments import RecordTag
 from desktopcrm.models.base import ChangeLog, encode_changes
 from desktopcrm.models.custom_fields import CustomField, CustomValue, FieldType
@@ -1144,6 +1144,38 @@ def _row_dict(record: Any, now: dt.datetime) -> dict[str, Any]:
     return {f.name: record.__data__.get(f.name) for f in model._meta.sorted_fields}
 
 
+def insert_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert plain rows (field name -> Python value) with one prepared statement.
+
+    The fastest bulk path (``executemany`` on the driver's cursor); values go through each
+    field's ``db_value`` as peewee would convert them. Call inside a transaction, and write
+    the matching change-log rows (``insert_records`` does both for versioned records).
+    """
+    if not rows:
+        return
+    db = database.obj
+    sqlite = not isinstance(db, peewee.PostgresqlDatabase)
+    fields = [
+        f
+        for f in model._meta.sorted_fields
+        if not (isinstance(f, peewee.AutoField) and f.name not in rows[0])
+    ]
+    columns = ", ".join(f'"{f.column_name}"' for f in fields)
+    marks = ", ".join([db.param] * len(fields))
+    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
+
+    def convert(f: peewee.Field, value: Any) -> Any:
+        if value is None and f.default is not None and not callable(f.default):
+            value = f.default
+        value = f.db_value(value)
+        if sqlite and isinstance(value, dt.date | Decimal):
+            return str(value)
+        return value
+
+    params = [tuple(convert(f, row.get(f.name)) for f in fields) for row in rows]
+    db.cursor().executemany(sql, params)
+
+
 def insert_records(records: Sequence[Any], actor_id: uuid.UUID | None, now: dt.datetime) -> None:
     """Insert new records of one model with their change-log rows (the bulk write path).
 
@@ -1153,8 +1185,7 @@ def insert_records(records: Sequence[Any], actor_id: uuid.UUID | None, now: dt.d
         return
     model = type(records[0])
     rows = [_row_dict(r, now) for r in records]
-    for start in range(0, len(rows), 500):
-        model.insert_many(rows[start : start + 500]).execute()
+    insert_rows(model, rows)
     bookkeeping = model.BOOKKEEPING
     log_rows = [
         {
@@ -1171,8 +1202,7 @@ def insert_records(records: Sequence[Any], actor_id: uuid.UUID | None, now: dt.d
         }
         for row in rows
     ]
-    for start in range(0, len(log_rows), 500):
-        ChangeLog.insert_many(log_rows[start : start + 500]).execute()
+    insert_rows(ChangeLog, log_rows)
 
 
 class TagCache:
