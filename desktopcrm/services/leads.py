@@ -8,6 +8,7 @@ and cannot be deleted; admins add, rename, recolour and reorder their own.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -85,9 +86,8 @@ def _require_name(lead: Lead) -> None:
 def refuse_converted(lead: Lead) -> None:
     """Converted leads are read-only: refuse any change with the date and what to do."""
     if lead.converted_at is not None:
-        raise ServiceError(
-            f"This lead was converted on {lead.converted_at:%Y-%m-%d}; edit the contact instead."
-        )
+        day = lead.converted_at.replace(tzinfo=dt.UTC).astimezone()  # shown in local time
+        raise ServiceError(f"This lead was converted on {day:%Y-%m-%d}; edit the contact instead.")
 
 
 def status_of_kind(kind: LeadStatusKind) -> LeadStatus:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from decimal import Decimal
 
 import pytest
 
-from desktopcrm.models import ChangeLog, utcnow
+from desktopcrm.models import ChangeLog
 from desktopcrm.models.attachments import Document, RecordTag, Tag
 from desktopcrm.models.custom_fields import FieldType
 from desktopcrm.models.notes import Note
@@ -268,6 +269,7 @@ def test_only_who_may_edit_the_lead_converts_it_and_owners_are_kept(team: Team) 
 def test_converted_at_is_shown_in_the_refusal(team: Team) -> None:
     lead = giulia(team)
     conversion.convert_lead(team.rep, lead)
-    day = f"{utcnow():%Y-%m-%d}"
+    converted = Lead.get_by_id(lead.id).converted_at
+    day = f"{converted.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d}"
     with pytest.raises(ServiceError, match=f"converted on {day}"):
         leads.set_lead_status(team.rep, Lead.get_by_id(lead.id), leads.lead_statuses()[1])

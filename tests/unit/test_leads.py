@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from desktopcrm.models import ChangeLog, StaleRecordError, utcnow
@@ -129,7 +131,7 @@ def test_converted_leads_are_read_only(team: Team) -> None:
     lead = leads.create_lead(team.rep, last_name="Rossi")
     lead.converted_at = utcnow()
     lead.save()
-    day = f"{lead.converted_at:%Y-%m-%d}"
+    day = f"{lead.converted_at.replace(tzinfo=dt.UTC).astimezone():%Y-%m-%d}"
     with pytest.raises(ServiceError, match=f"converted on {day}; edit the contact instead"):
         leads.update_lead(team.rep, lead, city="Roma")
     with pytest.raises(ServiceError, match="edit the contact instead"):
