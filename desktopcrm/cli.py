@@ -107,7 +107,57 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", required=True, type=Path, metavar="FILE.png")
     shot.add_argument("--size", default="1400x900", metavar="WxH")
     shot.add_argument("--theme", choices=("light", "dark"), default="light")
+    _record_commands(command)
     return parser
+
+
+RECORD_KINDS = ("lead", "contact", "company", "deal")
+
+
+def _record_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Import, undo, export, demo data and search."""
+    imp = command(
+        "import",
+        "import a CSV file of leads, contacts, companies or deals (or a .vcf of contacts); "
+        "exit 0 when every row was imported, 3 when some were rejected",
+    )
+    imp.add_argument("kind", choices=RECORD_KINDS, metavar="KIND", help="lead|contact|company|deal")
+    imp.add_argument("file", type=Path, metavar="FILE", help="a .csv file, or .vcf for contacts")
+    imp.add_argument(
+        "--mapping",
+        metavar="JSON",
+        help='column -> field, e.g. \'{"Surname": "last_name", "Notes": null}\', or a .json file',
+    )
+    imp.add_argument("--report", type=Path, metavar="FILE", help="write the full report as JSON")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, import nothing")
+    imp.add_argument(
+        "--allow-duplicates",
+        action="store_true",
+        help="import rows that match existing records (same email, phone or website)",
+    )
+    undo = command("import-undo", "remove what an import created (records changed since stay)")
+    undo.add_argument("import_id", metavar="IMPORT_ID")
+    exp = command("export", "export every lead, contact, company or deal you can see")
+    exp.add_argument("kind", choices=RECORD_KINDS, metavar="KIND", help="lead|contact|company|deal")
+    exp.add_argument("--out", required=True, type=Path, metavar="FILE")
+    exp.add_argument(
+        "--format", choices=("csv", "vcf"), default=None, help="default: from the file name"
+    )
+    demo = command("demo", "fill the database with realistic demo records")
+    demo.add_argument("--contacts", type=int, default=1000, metavar="N")
+    demo.add_argument("--deals", type=int, default=300, metavar="N")
+    demo.add_argument("--leads", type=int, default=500, metavar="N")
+    demo.add_argument("--seed", type=int, default=1, metavar="S", help="same seed, same data")
+    find = command("search", "search leads, contacts, companies, deals and notes")
+    find.add_argument("text", metavar="TEXT")
+    find.add_argument("--limit", type=int, default=20, metavar="N")
+    find.add_argument(
+        "--kind",
+        action="append",
+        choices=("lead", "contact", "company", "deal", "note"),
+        help="only these kinds (repeatable)",
+    )
+    find.add_argument("--json", action="store_true", help="print the hits as JSON lines")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -217,10 +267,143 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mapping(value: str | None) -> dict[str, str | None] | None:
+    from desktopcrm.services.errors import ServiceError
+
+    if not value:
+        return None
+    text = value
+    if not value.lstrip().startswith("{"):
+        try:
+            text = Path(value).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ServiceError(
+                f"--mapping takes a JSON object or a .json file; cannot read {value} ({exc})."
+            ) from exc
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ServiceError(f"--mapping is not valid JSON ({exc}).") from exc
+    if not isinstance(mapping, dict):
+        raise ServiceError('--mapping must be a JSON object: {"Column": "field", ...}.')
+    return {str(k): (str(v) if v else None) for k, v in mapping.items()}
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from desktopcrm.services.csv_import import import_file
+    from desktopcrm.services.errors import ServiceError
+    from desktopcrm.services.vcard import import_vcards
+
+    if not args.file.is_file():
+        return fail(f"There is no file {args.file}; check the path.")
+    mapping = _mapping(args.mapping)
+    workspace = _open(args)
+    options = {"dry_run": args.dry_run, "check_duplicates": not args.allow_duplicates}
+    if args.file.suffix.lower() in (".vcf", ".vcard"):
+        if args.kind != "contact":
+            raise ServiceError("A vCard file holds contacts: use desktopcrm import contact FILE.")
+        reports = import_vcards(workspace.user, args.file, **options)
+    else:
+        reports = [import_file(workspace.user, args.kind, args.file, mapping, **options)]
+    if args.report:
+        data = [r.as_dict() for r in reports]
+        args.report.write_text(
+            json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        for report in reports:
+            print(report.as_text().splitlines()[0])
+        print(f"Report written to {args.report}")
+    else:
+        for report in reports:
+            print(report.as_text())
+    return 0 if all(r.ok for r in reports) else 3
+
+
+def cmd_import_undo(args: argparse.Namespace) -> int:
+    from desktopcrm.services.csv_import import undo_import
+
+    workspace = _open(args)
+    result = undo_import(workspace.user, args.import_id)
+    print(f"Removed {result.removed} records created by import {args.import_id}.")
+    if result.kept:
+        print(f"Kept {len(result.kept)} records changed since the import:")
+        for record_id in result.kept:
+            print(f"  {record_id}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from desktopcrm.services.export import export_file
+
+    file_format = args.format or ("vcf" if args.out.suffix.lower() == ".vcf" else "csv")
+    workspace = _open(args)
+    count = export_file(workspace.user, args.kind, args.out, file_format)
+    print(f"Exported {count} {args.kind} records to {args.out}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from desktopcrm.services.demo import fill_demo
+
+    if min(args.contacts, args.deals, args.leads) < 0:
+        return fail("--contacts, --deals and --leads take 0 or more.")
+    workspace = _open(args)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        log.info("demo: %s %d/%d", stage, done, total)
+
+    result = fill_demo(
+        workspace.user,
+        contacts=args.contacts,
+        deals=args.deals,
+        leads=args.leads,
+        seed=args.seed,
+        progress=progress,
+    )
+    print(
+        f"Added {result.companies} companies, {result.people} people, {result.leads} leads, "
+        f"{result.deals} deals and {result.notes} notes (seed {args.seed}) to "
+        f"{workspace.location.display()}"
+    )
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from desktopcrm.services.search import search
+
+    workspace = _open(args)
+    hits = search(workspace.user, args.text, limit=args.limit, kinds=args.kind)
+    for hit in hits:
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "kind": hit.kind,
+                        "id": str(hit.record_id),
+                        "title": hit.title,
+                        "subtitle": hit.subtitle,
+                        "rank": round(hit.rank, 4),
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            print(f"{hit.kind:8} {hit.title}" + (f" — {hit.subtitle}" if hit.subtitle else ""))
+    if not hits and not args.json:
+        print(f"Nothing found for {args.text!r}.")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "check": cmd_check,
     "backup": cmd_backup,
     "restore": cmd_restore,
     "screenshot": cmd_screenshot,
+    "import": cmd_import,
+    "import-undo": cmd_import_undo,
+    "export": cmd_export,
+    "demo": cmd_demo,
+    "search": cmd_search,
 }

@@ -1144,6 +1144,37 @@ def _row_dict(record: Any, now: dt.datetime) -> dict[str, Any]:
     return {f.name: record.__data__.get(f.name) for f in model._meta.sorted_fields}
 
 
+def _converter(f: peewee.Field, sqlite: bool) -> Callable[[Any], Any]:
+    """A function turning a Python value into what the driver stores for field ``f``."""
+    default = f.default if f.default is not None and not callable(f.default) else None
+    if isinstance(f, peewee.CharField | peewee.TextField) and not isinstance(f, peewee.UUIDField):
+
+        def text(value: Any) -> Any:
+            if value is None:
+                return default
+            return value if type(value) is str else f.db_value(value)
+
+        return text
+    if isinstance(f, peewee.UUIDField) or (
+        isinstance(f, peewee.ForeignKeyField) and isinstance(f.rel_field, peewee.UUIDField)
+    ):
+
+        def uuid_value(value: Any) -> Any:
+            return value.hex if isinstance(value, uuid.UUID) else f.db_value(value)
+
+        return uuid_value
+
+    def other(value: Any) -> Any:
+        if value is None:
+            value = default
+        value = f.db_value(value)
+        if sqlite and isinstance(value, dt.date | Decimal):
+            return str(value)
+        return value
+
+    return other
+
+
 def insert_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert plain rows (field name -> Python value) with one prepared statement.
 
@@ -1164,15 +1195,10 @@ def insert_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) ->
     marks = ", ".join([db.param] * len(fields))
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
 
-    def convert(f: peewee.Field, value: Any) -> Any:
-        if value is None and f.default is not None and not callable(f.default):
-            value = f.default
-        value = f.db_value(value)
-        if sqlite and isinstance(value, dt.date | Decimal):
-            return str(value)
-        return value
-
-    params = [tuple(convert(f, row.get(f.name)) for f in fields) for row in rows]
+    converters = [_converter(f, sqlite) for f in fields]
+    params = [
+        tuple(c(row.get(f.name)) for f, c in zip(fields, converters, strict=True)) for row in rows
+    ]
     db.cursor().executemany(sql, params)
 
 
