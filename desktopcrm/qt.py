@@ -1,102 +1,113 @@
 """The one module that imports Qt: everyone else does ``from desktopcrm.qt import ...``.
 
-Names are listed one by one rather than star-imported: ``from PySide6.QtWidgets import *``
-instantiates every class of the module and costs a few hundred milliseconds at startup.
+Names are resolved when first asked for (PEP 562 ``__getattr__``), not all at import: shiboken
+builds a class's Python type on first access, which is not free (the ``Qt`` namespace with its
+~90 enums takes ~50 ms, ``QStyle`` ~15 ms), and the window's first paint should not pay for
+names that only later screens use. Every name is still listed explicitly: imported under
+``TYPE_CHECKING`` for mypy and IDEs (which do not see ``__getattr__``, so a misspelt name is
+still an error), and in ``__all__``. At run time a name of ``__all__`` is looked up in QtCore,
+QtGui, QtWidgets and QtSvg in that order; tests/gui/test_qt.py checks that this finds the very
+object the listed import names. Never star-import PySide6 modules.
 QtNetwork, QtCharts and friends are deliberately absent; import them where they are used.
 """
 
 from __future__ import annotations
 
-from PySide6 import __version__ as PYSIDE_VERSION
-from PySide6.QtCore import (
-    QAbstractItemModel,
-    QAbstractListModel,
-    QAbstractTableModel,
-    QByteArray,
-    QCoreApplication,
-    QEvent,
-    QItemSelectionModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QPoint,
-    QRect,
-    QRectF,
-    QRunnable,
-    QSettings,
-    QSize,
-    QSortFilterProxyModel,
-    Qt,
-    QThread,
-    QThreadPool,
-    QTimer,
-    QtMsgType,
-    QUrl,
-    Signal,
-    Slot,
-    qInstallMessageHandler,
-    qVersion,
-)
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QColor,
-    QDesktopServices,
-    QFont,
-    QFontMetrics,
-    QGuiApplication,
-    QIcon,
-    QIconEngine,
-    QImage,
-    QKeySequence,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPen,
-    QPixmap,
-    QShortcut,
-)
-from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QApplication,
-    QButtonGroup,
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFileDialog,
-    QFormLayout,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMenu,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
-    QScrollArea,
-    QSizePolicy,
-    QStackedWidget,
-    QStatusBar,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleFactory,
-    QStyleOptionViewItem,
-    QTableView,
-    QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
-from shiboken6 import isValid as is_alive
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PySide6 import __version__ as PYSIDE_VERSION
+    from PySide6.QtCore import (
+        QAbstractItemModel,
+        QAbstractListModel,
+        QAbstractTableModel,
+        QByteArray,
+        QCoreApplication,
+        QEvent,
+        QItemSelectionModel,
+        QModelIndex,
+        QObject,
+        QPersistentModelIndex,
+        QPoint,
+        QRect,
+        QRectF,
+        QRunnable,
+        QSettings,
+        QSize,
+        QSortFilterProxyModel,
+        Qt,
+        QThread,
+        QThreadPool,
+        QTimer,
+        QtMsgType,
+        QUrl,
+        Signal,
+        Slot,
+        qInstallMessageHandler,
+        qVersion,
+    )
+    from PySide6.QtGui import (
+        QAction,
+        QCloseEvent,
+        QColor,
+        QDesktopServices,
+        QFont,
+        QFontMetrics,
+        QGuiApplication,
+        QIcon,
+        QIconEngine,
+        QImage,
+        QKeySequence,
+        QPainter,
+        QPainterPath,
+        QPalette,
+        QPen,
+        QPixmap,
+        QShortcut,
+        QShowEvent,
+    )
+    from PySide6.QtSvg import QSvgRenderer
+    from PySide6.QtWidgets import (
+        QAbstractItemView,
+        QApplication,
+        QButtonGroup,
+        QCheckBox,
+        QComboBox,
+        QDialog,
+        QDialogButtonBox,
+        QFileDialog,
+        QFormLayout,
+        QFrame,
+        QHBoxLayout,
+        QHeaderView,
+        QLabel,
+        QLineEdit,
+        QListView,
+        QListWidget,
+        QListWidgetItem,
+        QMainWindow,
+        QMenu,
+        QMessageBox,
+        QPlainTextEdit,
+        QPushButton,
+        QRadioButton,
+        QScrollArea,
+        QSizePolicy,
+        QStackedWidget,
+        QStatusBar,
+        QStyle,
+        QStyledItemDelegate,
+        QStyleFactory,
+        QStyleOptionViewItem,
+        QTableView,
+        QToolButton,
+        QTreeWidget,
+        QTreeWidgetItem,
+        QVBoxLayout,
+        QWidget,
+    )
+    from shiboken6 import isValid as is_alive
 
 __all__ = [
     "PYSIDE_VERSION",
@@ -156,6 +167,7 @@ __all__ = [
     "QScrollArea",
     "QSettings",
     "QShortcut",
+    "QShowEvent",
     "QSize",
     "QSizePolicy",
     "QSortFilterProxyModel",
@@ -184,3 +196,30 @@ __all__ = [
     "qInstallMessageHandler",
     "qVersion",
 ]
+
+#: Where names of ``__all__`` are looked up, in order.
+QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg")
+_RENAMED = {"PYSIDE_VERSION": ("PySide6", "__version__"), "is_alive": ("shiboken6", "isValid")}
+
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        if name not in __all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        if name in _RENAMED:
+            module_name, attribute = _RENAMED[name]
+            value = getattr(importlib.import_module(module_name), attribute)
+        else:
+            for module_name in QT_MODULES:
+                module = importlib.import_module(module_name)
+                if hasattr(module, name):
+                    value = getattr(module, name)
+                    break
+            else:
+                raise AttributeError(f"{name} is in none of {', '.join(QT_MODULES)}")
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *__all__})
