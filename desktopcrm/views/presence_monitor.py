@@ -4,6 +4,7 @@ in the background, and notices commits made by other apps (``PRAGMA data_version
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from desktopcrm.models import data_version
@@ -64,10 +65,10 @@ class PresenceMonitor(QObject):
 
         return self._run(work, "update who is connected")
 
-    def _run(self, work: object, title: str) -> Operation:
+    def _run(self, work: Callable[[Task], PresenceState], title: str) -> Operation:
         self._operation = Operation(
             self, work, on_success=self._polled, on_failure=self._failed, title=title
-        )  # type: ignore[arg-type]
+        )
         return self._operation.run()
 
     def _polled(self, state: PresenceState) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from desktopcrm.models import Profile
+from desktopcrm.models import Profile, User
 from desktopcrm.qt import (
     QComboBox,
     QDialog,
@@ -34,7 +34,7 @@ class AddUserDialog(QDialog):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        self.created = None
+        self.created: User | None = None
         self.setObjectName("AddUserDialog")
         self.setWindowTitle("Add user")
         self.setMinimumWidth(440)
@@ -119,7 +119,7 @@ class AddUserDialog(QDialog):
             (u for u in users.list_users() if reports_id and u.id.hex == reports_id), None
         )
         try:
-            self.created = users.create_user(
+            created = users.create_user(
                 self._context.user,
                 self.name_edit.text(),
                 email=self.email_edit.text(),
@@ -132,7 +132,8 @@ class AddUserDialog(QDialog):
         except ServiceError as error:
             self._show_error(error)
             return
-        log.info("added user %s", self.created.name)
+        self.created = created
+        log.info("added user %s", created.name)
         self._context.records_changed.emit("users")
-        self._context.message.emit(f"Added {self.created.name}")
+        self._context.message.emit(f"Added {created.name}")
         self.accept()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from desktopcrm.qt import QButtonGroup, QLabel, QRadioButton, QVBoxLayout, QWidget
 from desktopcrm.views.context import AppContext
 from desktopcrm.views.settings.widgets import Card, SectionPage
@@ -30,7 +32,7 @@ class AppearanceSection(SectionPage):
             button.setObjectName(f"theme-{key}")
             button.setAccessibleDescription(description)
             button.setChecked(key == current)
-            button.toggled.connect(lambda on, k=key: on and self.choose(k))
+            button.toggled.connect(partial(self._toggled, key))
             self.group.addButton(button)
             self.buttons[key] = button
             column.addWidget(button)
@@ -40,6 +42,10 @@ class AppearanceSection(SectionPage):
             column.addWidget(hint)
             card.body.addWidget(holder)
         self.add(card)
+
+    def _toggled(self, choice: str, on: bool) -> None:
+        if on:
+            self.choose(choice)
 
     def choose(self, choice: str) -> None:
         self._context.settings.set("theme", choice)

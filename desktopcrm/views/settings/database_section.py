@@ -248,8 +248,9 @@ class DatabaseSection(SectionPage):
         if name == "check":
             self.check_button.setFocus()
         elif name == "restore":
-            if self.backup_list.topLevelItemCount():
-                self.backup_list.setCurrentItem(self.backup_list.topLevelItem(0))
+            newest = self.backup_list.topLevelItem(0)
+            if newest is not None:
+                self.backup_list.setCurrentItem(newest)
                 self.backup_list.setFocus()
             else:
                 self.restore_file_button.setFocus()

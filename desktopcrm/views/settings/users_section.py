@@ -66,8 +66,12 @@ class UsersSection(SectionPage):
             context.database_changed,
         ):
             signal.connect(self.refresh)
-        context.records_changed.connect(lambda table: table == "users" and self.refresh())
+        context.records_changed.connect(self._records_changed)
         self.refresh()
+
+    def _records_changed(self, table: str) -> None:
+        if table == "users":
+            self.refresh()
 
     def refresh(self) -> None:
         if not self._context.database_open:

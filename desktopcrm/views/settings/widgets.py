@@ -8,6 +8,7 @@ from desktopcrm.qt import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QShowEvent,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -49,7 +50,7 @@ class SectionPage(QScrollArea):
         self.layout_.addWidget(widget)
         return widget
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def showEvent(self, event: QShowEvent) -> None:
         if not self._finished:
             self.layout_.addStretch(1)
             self._finished = True
