@@ -198,28 +198,47 @@ class BaseModel(peewee.Model):
             self._dirty.clear()
             return 0
         current = self._current_row()
-        if current is None or current["version"] != self.version:
+        if current is None:
             raise self._stale(current)
+        if current["version"] != self.version:
+            self._merge_disjoint(current, {f.name for f in dirty})
+        base_version = current["version"]
         changes = {
             f.name: [current[f.name], self.__data__.get(f.name)]
             for f in dirty
             if current[f.name] != f.python_value(f.db_value(self.__data__.get(f.name)))
         }
         if not changes:
+            self.version = base_version
             self._dirty.clear()
             return 0
         now = utcnow()
         values: dict[Any, Any] = {cls._meta.fields[name]: new for name, (_, new) in changes.items()}
         values[cls.updated_at] = now
-        values[cls.version] = self.version + 1
-        updated = cls.update(values).where(cls.id == self.id, cls.version == self.version).execute()
+        values[cls.version] = base_version + 1
+        updated = cls.update(values).where(cls.id == self.id, cls.version == base_version).execute()
         if updated != 1:
             raise self._stale(self._current_row())
-        self.version += 1
+        self.version = base_version + 1
         self.updated_at = now
         self._dirty.clear()
         log_change(self._meta.table_name, self.id, "update", self.version, changes)
         return 1
+
+    def _merge_disjoint(self, current: dict[str, Any], mine: set[str]) -> None:
+        """Accept an update based on an old version when nobody else touched its fields.
+
+        Someone else's later writes to *other* fields (a status the services derived, a field a
+        colleague edited) are taken into this object; a field both sides changed, or a record
+        deleted meanwhile, is a conflict (``StaleRecordError``), never an overwrite.
+        """
+        theirs, _ = self._changes_since(self.version)
+        if current["deleted_at"] is not None or "deleted" in theirs or theirs & mine:
+            raise self._stale(current)
+        for name in theirs:
+            if name in self._meta.fields and name not in mine:
+                self.__data__[name] = current[name]
+        self.updated_at = current["updated_at"]
 
     def _set_tombstone(self, deleted_at: dt.datetime | None, operation: str) -> int:
         cls = type(self)
@@ -268,34 +287,36 @@ class BaseModel(peewee.Model):
         """Fresh copy of this record from the database."""
         return type(self).get_by_id(self.id)
 
-    def _stale(self, current: dict[str, Any] | None) -> StaleRecordError:
-        table = self._meta.table_name
-        changed_by: str | None = None
-        changed_fields: set[str] = set()
+    def _changes_since(self, version: int) -> tuple[set[str], uuid.UUID | None]:
+        """Fields changed by writes after ``version`` (``deleted`` for a tombstone), and the
+        user of the last of them, from the change log."""
         entries = (
             ChangeLog.select()
             .where(
-                ChangeLog.table_name == table,
+                ChangeLog.table_name == self._meta.table_name,
                 ChangeLog.row_id == self.id,
-                ChangeLog.version > (self.version or 0),
+                ChangeLog.version > (version or 0),
             )
             .order_by(ChangeLog.seq)
         )
+        fields: set[str] = set()
         last_user: uuid.UUID | None = None
         for entry in entries:
-            changed_fields.update(entry.changed)
-            if entry.operation == "delete":
-                changed_fields.add("deleted")
+            fields.update(entry.changed)
+            if entry.operation in ("delete", "purge"):
+                fields.add("deleted")
             last_user = entry.user_id
-        if last_user is not None:
-            changed_by = user_name(last_user)
+        return fields, last_user
+
+    def _stale(self, current: dict[str, Any] | None) -> StaleRecordError:
+        fields, last_user = self._changes_since(self.version)
         return StaleRecordError(
-            table,
+            self._meta.table_name,
             self.id,
             self.version,
             current or {},
-            changed_by=changed_by,
-            changed_fields=tuple(sorted(changed_fields)),
+            changed_by=user_name(last_user) if last_user is not None else None,
+            changed_fields=tuple(sorted(fields)),
         )
 
 

@@ -62,7 +62,7 @@ class StaleRecordError(DatabaseError):
         self.changed_by = changed_by
         self.changed_fields = changed_fields
         who = changed_by or "someone else"
-        if not current:
+        if not current or current.get("deleted_at") is not None:
             message = (
                 f"This {table} record was deleted by {who} while you were editing it. "
                 "Your changes were not saved."

@@ -248,7 +248,10 @@ def test_update_fields_stale_copies_and_permissions(any_database: Workspace) -> 
     theirs = Deal.get_by_id(deal.id)
     deals.update_deal(team.manager, theirs, name="Renamed")
     with pytest.raises(StaleRecordError):
-        deals.update_deal(team.rep, deal, value="5")
+        deals.update_deal(team.rep, deal, name="Mine")
+    deals.update_deal(team.rep, deal, value="5")  # a field they did not touch: merged
+    stored = Deal.get_by_id(deal.id)
+    assert (stored.name, stored.value) == ("Renamed", Decimal("5.00"))
     with pytest.raises(PermissionDenied):
         deals.update_deal(team.outsider, theirs, value="5")
     for field in ("stage", "pipeline", "primary_contact", "closed_at"):

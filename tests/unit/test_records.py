@@ -61,7 +61,9 @@ def test_saving_unchanged_values_writes_nothing(any_database: Workspace) -> None
     assert len(log_for(user)) == 1
 
 
-def test_stale_update_is_refused_and_names_the_other_writer(any_database: Workspace) -> None:
+def test_stale_update_of_the_same_field_is_refused_and_names_the_other_writer(
+    any_database: Workspace,
+) -> None:
     boss = User(name="Marta Puig", profile=Profile.ADMIN.value)
     boss.save()
     mine = User(name="Contact owner")
@@ -70,7 +72,7 @@ def test_stale_update_is_refused_and_names_the_other_writer(any_database: Worksp
     with acting_as(boss.id):
         theirs.email = "owner@example.com"
         theirs.save()
-    mine.name = "My edit"
+    mine.email = "mine@example.com"
     with pytest.raises(StaleRecordError) as caught:
         mine.save()
     error = caught.value
@@ -80,9 +82,34 @@ def test_stale_update_is_refused_and_names_the_other_writer(any_database: Worksp
     assert error.current["version"] == 2
     assert "Marta Puig" in str(error) and "not saved" in str(error)
     stored = User.get_by_id(mine.id)
-    assert stored.name == "Contact owner"
     assert stored.email == "owner@example.com"
     assert [e.operation for e in log_for(mine)] == ["insert", "update"]
+
+
+def test_stale_update_of_other_fields_merges_without_losing_either_change(
+    any_database: Workspace,
+) -> None:
+    mine = User(name="Contact owner")
+    mine.save()
+    theirs = User.get_by_id(mine.id)
+    theirs.email = "owner@example.com"
+    theirs.save()
+    mine.name = "New name"
+    assert mine.save() == 1
+    stored = User.get_by_id(mine.id)
+    assert (stored.name, stored.email, stored.version) == ("New name", "owner@example.com", 3)
+    assert (mine.email, mine.version) == ("owner@example.com", 3)
+    entry = log_for(mine)[-1]
+    assert (entry.version, entry.changed) == (3, {"name": ["Contact owner", "New name"]})
+
+
+def test_update_of_a_record_deleted_meanwhile_is_refused(any_database: Workspace) -> None:
+    mine = User(name="Soon gone")
+    mine.save()
+    User.get_by_id(mine.id).delete_instance()
+    mine.name = "Edited"
+    with pytest.raises(StaleRecordError, match="deleted"):
+        mine.save()
 
 
 def test_stale_delete_is_refused(any_database: Workspace) -> None:
