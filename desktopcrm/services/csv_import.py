@@ -1144,6 +1144,18 @@ def _row_dict(record: Any, now: dt.datetime) -> dict[str, Any]:
     return {f.name: record.__data__.get(f.name) for f in model._meta.sorted_fields}
 
 
+def _is_uuid_field(f: peewee.Field) -> bool:
+    return isinstance(f, peewee.UUIDField) or (
+        isinstance(f, peewee.ForeignKeyField) and isinstance(f.rel_field, peewee.UUIDField)
+    )
+
+
+def _is_text_field(f: peewee.Field) -> bool:
+    return isinstance(f, peewee.CharField | peewee.TextField) and not isinstance(
+        f, peewee.UUIDField
+    )
+
+
 def _converter(f: peewee.Field, sqlite: bool) -> Callable[[Any], Any]:
     """A function turning a Python value into what the driver stores for field ``f``."""
     default = f.default if f.default is not None and not callable(f.default) else None
@@ -1195,10 +1207,17 @@ def insert_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) ->
     marks = ", ".join([db.param] * len(fields))
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
 
-    converters = [_converter(f, sqlite) for f in fields]
-    params = [
-        tuple(c(row.get(f.name)) for f, c in zip(fields, converters, strict=True)) for row in rows
-    ]
+    columns_values = []
+    for f in fields:
+        name = f.name
+        values = [row.get(name) for row in rows]
+        if _is_uuid_field(f):
+            values = [v.hex if type(v) is uuid.UUID else v for v in values]
+        elif not _is_text_field(f) or any(v is None or type(v) is not str for v in values):
+            convert = _converter(f, sqlite)
+            values = [convert(v) for v in values]
+        columns_values.append(values)
+    params = list(zip(*columns_values, strict=True))
     db.cursor().executemany(sql, params)
 
 

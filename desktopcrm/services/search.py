@@ -387,23 +387,24 @@ def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
     yield from query.tuples()
 
 
-def _batches(
-    model: Any, columns: Sequence[Any], where: Any, joins: Any = None
-) -> Iterator[list[Any]]:
-    """Rows (named tuples of ``columns``) of ``model`` in batches of ``BATCH``, by id (keyset
-    pagination: flat memory)."""
+def _batches(model: Any, columns: Sequence[Any], joins: Any = None) -> Iterator[list[Any]]:
+    """Live rows (named tuples of ``columns``) of ``model`` in batches of ``BATCH``, by id.
+
+    Keyset pagination on the primary key keeps memory flat. Deleted rows are skipped here
+    rather than in SQL: a ``deleted_at IS NULL`` condition makes SQLite walk the
+    ``deleted_at`` index and sort, for every batch.
+    """
     last: uuid.UUID | None = None
     while True:
-        query = model.select(*columns)
+        query = model.select(*columns, model.deleted_at)
         if joins is not None:
             query = joins(query)
-        query = query.where(where)
         if last is not None:
             query = query.where(model.id > last)
         rows = list(query.order_by(model.id).limit(BATCH).namedtuples())
         if not rows:
             return
-        yield rows
+        yield [r for r in rows if r.deleted_at is None]
         last = rows[-1].id
 
 
@@ -416,8 +417,9 @@ def _columns(model: Any, *names: str) -> list[Any]:
 
 def all_entries() -> Iterator[IndexEntry]:
     """The index entries of every live record, built in batches (for ``reindex_all``)."""
-    lead_where = Lead.deleted_at.is_null() & Lead.converted_at.is_null()
-    for batch in _batches(Lead, _columns(Lead, *_PERSON_COLUMNS, "company_name"), lead_where):
+    lead_columns = _columns(Lead, *_PERSON_COLUMNS, "company_name", "converted_at")
+    for batch in _batches(Lead, lead_columns):
+        batch = [r for r in batch if r.converted_at is None]
         tags = _tags_by_record([r.id for r in batch])
         yield from (lead_entry(r, tags.get(r.id, ())) for r in batch)
     employer = Contact.alias("employer")
@@ -428,7 +430,6 @@ def all_entries() -> Iterator[IndexEntry]:
     for batch in _batches(
         Contact,
         columns,
-        Contact.deleted_at.is_null(),
         lambda q: q.join(employer, peewee.JOIN.LEFT_OUTER, on=(Contact.company == employer.id)),
     ):
         tags = _tags_by_record([r.id for r in batch])
@@ -441,13 +442,12 @@ def all_entries() -> Iterator[IndexEntry]:
     for batch in _batches(
         Deal,
         columns,
-        Deal.deleted_at.is_null(),
         lambda q: q.join(primary, peewee.JOIN.LEFT_OUTER, on=(Deal.primary_contact == primary.id)),
     ):
         tags = _tags_by_record([r.id for r in batch])
         yield from (deal_entry(r, r.contact_name or "", tags.get(r.id, ())) for r in batch)
     note_columns = [Note.id, Note.author.alias("author_id"), Note.body, Note.record_id]
-    for batch in _batches(Note, note_columns, Note.deleted_at.is_null()):
+    for batch in _batches(Note, note_columns):
         ids = list({r.record_id for r in batch})
         titles: dict[uuid.UUID, str] = dict(
             tuples(
