@@ -9,6 +9,11 @@ threads themselves.
 Peewee keeps one connection per thread: after ``work`` returns, the worker closes the
 connection it may have opened, so pool threads never hold a database open between jobs (a
 restore can replace the file, and nothing leaks when the pool winds down).
+
+Lifetimes: a running ``Operation`` is kept in ``_running`` and released only after the event
+that delivered its result has been handled, so it is never destroyed inside its own signal
+dispatch. Its relay is its Qt child, so the worker's last reference to the relay never
+destroys a QObject from the worker thread.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from desktopcrm.qt import (
@@ -25,6 +31,7 @@ from desktopcrm.qt import (
     QRunnable,
     Qt,
     QThreadPool,
+    QTimer,
     QWidget,
     Signal,
     is_alive,
@@ -58,7 +65,8 @@ class Task:
 
 
 class _Relay(QObject):
-    """Lives on the GUI thread; worker emissions arrive there as queued signals."""
+    """Lives on the GUI thread, a child of its ``Operation``; worker emissions arrive there as
+    queued signals."""
 
     progressed = Signal(int, int, str)
     done = Signal(object, object)  # result, exception
@@ -131,7 +139,7 @@ class Operation(QObject):
         self._on_success = on_success
         self._on_failure = on_failure
         self.title = title or getattr(work, "__name__", "work")
-        self._relay = _Relay()
+        self._relay = _Relay(self)
         self._relay.progressed.connect(self.progressed)
         self._relay.done.connect(self._finish)
         self._task = Task(self._relay)
@@ -151,7 +159,7 @@ class Operation(QObject):
         return self._owner is None or is_alive(self._owner)
 
     def _finish(self, result: Any, error: BaseException | None) -> None:
-        _running.discard(self)
+        QTimer.singleShot(0, partial(_running.discard, self))
         self.running = False
         try:
             if self._task.cancelled or isinstance(error, Cancelled):

@@ -10,6 +10,7 @@ import pytest
 from desktopcrm.models import User, database
 from desktopcrm.models.errors import DatabaseError
 from desktopcrm.qt import QMessageBox, QWidget
+from desktopcrm.views import operations
 from desktopcrm.views.operations import Operation, Task
 
 
@@ -29,6 +30,18 @@ def test_result_arrives_on_the_gui_thread(qtbot) -> None:
     assert seen["result"] == "done"
     assert seen["callback"] is threading.main_thread()
     assert seen["worker"] is not threading.main_thread()
+
+
+def test_an_unreferenced_operation_lives_until_its_result_is_delivered(qtbot) -> None:
+    """Nobody keeps the Operation: it must outlive the delivery of its own signals (being
+    destroyed inside them crashed), then be released."""
+    results: list[int] = []
+    with qtbot.waitSignal(
+        Operation(None, lambda _task: 7, on_success=results.append).run().finished
+    ):
+        pass
+    assert results == [7]
+    qtbot.waitUntil(lambda: not operations._running)
 
 
 def test_worker_closes_its_database_connection(qtbot, workspace) -> None:
