@@ -9,10 +9,13 @@ from desktopcrm.views.add_actions import AddAction, builtin_add_actions
 from desktopcrm.views.icons import icon
 
 if TYPE_CHECKING:
+    from desktopcrm.views.context import AppContext
     from desktopcrm.views.main_window import MainWindow
 
 
 class AddButton(QToolButton):
+    """Disabled until ``attach``: what a user may add depends on who is signed in."""
+
     def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._window = window
@@ -29,10 +32,17 @@ class AddButton(QToolButton):
         self.menu_.setObjectName("AddMenu")
         self.menu_.setMinimumWidth(200)
         self.clicked.connect(self.show_menu)
-        window.context.user_changed.connect(self.refresh)
+        self.setEnabled(False)
+        self.setToolTip("Add a new record (available once the database is open)")
+
+    def attach(self, context: AppContext) -> None:
+        """Offer what the signed-in user of ``context`` may add, following user switches."""
+        context.user_changed.connect(self.refresh)
         self.refresh()
 
     def available(self) -> list[AddAction]:
+        if not self._window.is_attached:
+            return []
         return [a for a in builtin_add_actions() if a.available(self._window.context)]
 
     def refresh(self) -> None:

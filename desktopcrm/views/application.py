@@ -1,27 +1,56 @@
-"""Starting the window: ``run_gui(args)`` is what ``desktopcrm`` does without a subcommand."""
+"""Starting the window: ``run_gui(args)`` is what ``desktopcrm`` does without a subcommand.
+
+Start-up paints first and opens the database after, so the window appears at once even when
+the database sits on a slow network share or needs a migration:
+
+1. **Shell.** ``run_gui`` creates the QApplication, the crash handler and the theme, and shows
+   ``MainWindow()`` without a workspace: the sidebar with the registered screens, the top bar
+   (search and Add disabled), "Opening the database…" in the content area, and the status bar.
+   The modules the shell needs do not import ``desktopcrm.models`` or ``desktopcrm.services``
+   at module level, so none of the database layer is loaded yet.
+2. **Shell painted** (``Startup.shell_painted``, right after the window's first paint).
+   ``--quit-after-startup`` quits here: it times the shell alone, and no database is opened.
+   Otherwise ``Startup.open`` starts a ``WorkspaceOpener`` (``views/workspace_opener.py``): an
+   ``Operation`` that imports the database layer and opens (creates, migrates) the database in
+   a worker thread. Peewee keeps one connection per thread: the worker's is closed when its
+   work ends, and the GUI thread's first query opens the GUI thread's own.
+3. **Database error.** If the database cannot be used (a ``DatabaseError``), the
+   database-error dialog asks for another file (tried the same way, in the background) or quits
+   with exit code 1 (``Startup.abandoned``). A bug while opening goes to the crash dialog and
+   the content area says the database could not be opened.
+4. **Attached.** ``Startup`` builds the ``AppContext``, ``MainWindow.attach`` fills in the
+   user chip, the status bar, the Add menu and the command palette and builds the last screen,
+   and the presence monitor starts (``Startup.attached``).
+5. **Ready** (``Startup.ready``): the first paint after that. ``--quit-when-ready`` quits here.
+
+At quit, ``Startup.shutdown`` stops the presence monitor, waits for background work (an open
+still running included) and closes the GUI thread's connection.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktopcrm import APP_NAME, __version__
 from desktopcrm.log import log_file_path
-from desktopcrm.models.errors import DatabaseError
-from desktopcrm.qt import QApplication, QEvent, QFileDialog, QIcon, QObject, QTimer, QWidget
-from desktopcrm.services.workspace import Workspace, close_workspace, open_workspace
+from desktopcrm.qt import QApplication, QEvent, QIcon, QObject, QTimer, Signal
 from desktopcrm.settings import Settings
 from desktopcrm.views.crash import CrashHandler, install_qt_message_handler
 from desktopcrm.views.resources import icon_path
 from desktopcrm.views.theme import ThemeManager
 
-log = logging.getLogger("desktopcrm.views.application")
+if TYPE_CHECKING:
+    from desktopcrm.qt import QWidget
+    from desktopcrm.views.context import AppContext
+    from desktopcrm.views.main_window import MainWindow
+    from desktopcrm.views.presence_monitor import PresenceMonitor
+    from desktopcrm.views.workspace_opener import AskForDatabase, OpenedWorkspace, WorkspaceOpener
 
-#: Asked when the database cannot be opened: (message, location) -> another path, or None to quit.
-AskForDatabase = Callable[[str, str], Path | None]
+log = logging.getLogger("desktopcrm.views.application")
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -40,14 +69,15 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 def ask_with_dialog(message: str, location: str) -> Path | None:
     """Show the database error; return the file the user picks instead, or None to quit."""
+    from desktopcrm.qt import QFileDialog
     from desktopcrm.views.database_error_dialog import DatabaseErrorDialog
 
     while True:
-        dialog = DatabaseErrorDialog(message, location)
+        dialog = DatabaseErrorDialog(message, location, QApplication.activeWindow())
         if dialog.exec() != DatabaseErrorDialog.CHOOSE:
             return None
         chosen, _ = QFileDialog.getOpenFileName(
-            None,
+            dialog.parentWidget(),
             "Choose a DesktopCRM database",
             str(Path(location).parent) if "://" not in location else "",
             "DesktopCRM databases (*.sqlite *.db);;All files (*)",
@@ -56,57 +86,106 @@ def ask_with_dialog(message: str, location: str) -> Path | None:
             return Path(chosen)
 
 
-def open_workspace_or_report(
-    spec: str | Path | None,
-    shared: bool | None,
-    settings: Settings | None = None,
-    *,
-    ask: AskForDatabase = ask_with_dialog,
-) -> tuple[Workspace, str | Path | None, bool | None] | None:
-    """Open the database, or explain why not and let the user pick another one.
+class PaintWatcher(QObject):
+    """Emits ``painted`` once, from the event loop right after ``widget``'s next paint."""
 
-    Returns the workspace with the spec and mode it was opened with, or None if the user quit.
-    """
-    from desktopcrm.models import resolve_location
+    painted = Signal()
 
-    while True:
-        try:
-            return open_workspace(spec, shared=shared, settings=settings), spec, shared
-        except DatabaseError as exc:
-            log.error("cannot open the database: %s", exc)
-            try:
-                where = resolve_location(spec, shared=shared).display()
-            except Exception:
-                where = str(spec)
-            chosen = ask(str(exc), where)
-            if chosen is None:
-                return None
-            spec, shared = chosen, None
-
-
-class FirstPaintQuitter(QObject):
-    """Quits the application right after ``window`` first paints (``--quit-after-startup``)."""
-
-    def __init__(self, window: QWidget, app: QApplication) -> None:
-        super().__init__(window)
-        self._app = app
-        self.painted = False
-        window.installEventFilter(self)
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.seen = False
+        widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint and not self.painted:
-            self.painted = True
+        if event.type() == QEvent.Type.Paint and not self.seen:
+            self.seen = True
             watched.removeEventFilter(self)
-            log.info("first paint; quitting (--quit-after-startup)")
-            QTimer.singleShot(0, self._app.quit)
+            QTimer.singleShot(0, self.painted.emit)
         return False
 
 
+class Startup(QObject):
+    """Paint the shell first, then open the workspace and attach it (see the module docstring).
+
+    Args:
+        window: the shell, not shown yet.
+        settings: this machine's settings.
+        theme: the theme manager, handed to the ``AppContext``.
+        ask: what to do when the database cannot be used (see ``WorkspaceOpener``).
+    """
+
+    shell_painted = Signal()
+    attached = Signal()
+    ready = Signal()
+    abandoned = Signal()
+
+    def __init__(
+        self,
+        window: MainWindow,
+        settings: Settings,
+        theme: ThemeManager | None,
+        *,
+        ask: AskForDatabase,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self._settings = settings
+        self._theme = theme
+        self._ask = ask
+        self.opener: WorkspaceOpener | None = None
+        self.context: AppContext | None = None
+        self.monitor: PresenceMonitor | None = None
+        PaintWatcher(window).painted.connect(self._shell_painted)
+
+    def _shell_painted(self) -> None:
+        log.info("shell painted")
+        self.shell_painted.emit()
+
+    def _ready(self) -> None:
+        log.info("ready: first paint with the workspace attached")
+        self.ready.emit()
+
+    def open(self, spec: str | Path | None, shared: bool | None) -> WorkspaceOpener:
+        """Open the database in the background; attach it to the window when it is open."""
+        from desktopcrm.views.workspace_opener import open_workspace_or_report
+
+        self.opener = open_workspace_or_report(spec, shared, self._settings, ask=self._ask)
+        self.opener.opened.connect(self._attach)
+        self.opener.abandoned.connect(self.abandoned)
+        self.opener.failed.connect(self.window.show_open_failure)
+        return self.opener
+
+    def _attach(self, opened: OpenedWorkspace) -> None:
+        from desktopcrm.views.context import AppContext
+        from desktopcrm.views.presence_monitor import PresenceMonitor
+
+        self.context = AppContext(
+            opened.workspace, spec=opened.spec, shared=opened.shared, theme=self._theme
+        )
+        PaintWatcher(self.window).painted.connect(self._ready)
+        self.window.attach(self.context)
+        self.monitor = PresenceMonitor(self.context)
+        self.monitor.peers_changed.connect(self.window.status.set_peers)
+        self.monitor.problem.connect(self.window.status.show_problem)
+        self.monitor.start()
+        log.info("workspace attached")
+        self.attached.emit()
+
+    def shutdown(self) -> None:
+        """At quit: end the session, wait for background work, close this thread's connection."""
+        from desktopcrm.views.operations import wait_for_workers
+
+        if self.monitor is not None:
+            self.monitor.stop()
+        elif not wait_for_workers():
+            log.warning("background work still running at quit")
+        if self.context is not None and self.context.database_open:
+            self.context.close_database()
+
+
 def run_gui(args: argparse.Namespace) -> int:
-    """Open the main window on the database of ``args``; returns the exit code."""
-    from desktopcrm.views.context import AppContext
+    """Show the main window and open the database of ``args``; returns the exit code."""
     from desktopcrm.views.main_window import MainWindow
-    from desktopcrm.views.presence_monitor import PresenceMonitor
 
     app = create_application(sys.argv[:1])
     crash = CrashHandler(log_file_path(), app)
@@ -115,27 +194,26 @@ def run_gui(args: argparse.Namespace) -> int:
     settings = Settings()
     theme = ThemeManager(app, args.theme or settings.get("theme"))
     theme.apply()
-    opened = open_workspace_or_report(args.database, args.shared, settings, ask=ask_with_dialog)
-    if opened is None:
-        crash.uninstall()
-        return 1
-    workspace, spec, shared = opened
-    context = AppContext(workspace, spec=spec, shared=shared, theme=theme)
-    window = MainWindow(context)
-    monitor = PresenceMonitor(context)
-    monitor.peers_changed.connect(window.status.set_peers)
-    monitor.problem.connect(window.status.show_problem)
-    monitor.start()
+    window = MainWindow()
+    startup = Startup(window, settings, theme, ask=ask_with_dialog)
     if args.quit_after_startup:
-        FirstPaintQuitter(window, app)
+        startup.shell_painted.connect(lambda: quit_now(app, "--quit-after-startup"))
+    else:
+        startup.shell_painted.connect(lambda: startup.open(args.database, args.shared))
+    if args.quit_when_ready:
+        startup.ready.connect(lambda: quit_now(app, "--quit-when-ready"))
+    startup.abandoned.connect(lambda: app.exit(1))
     window.show()
     try:
         code = app.exec()
     finally:
         window.save_state()
-        monitor.stop()
-        if context.database_open:
-            close_workspace()
+        startup.shutdown()
         crash.uninstall()
     log.info("quit with code %s", code)
     return code
+
+
+def quit_now(app: QApplication, reason: str) -> None:
+    log.info("quitting (%s)", reason)
+    app.quit()

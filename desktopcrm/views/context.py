@@ -1,16 +1,22 @@
 """What every screen of the window shares: the open workspace and the signals that say it
-changed (another user signed in, records written, the database reopened after a restore)."""
+changed (another user signed in, records written, the database reopened after a restore).
+
+Created once the database is open (see ``views/application.py``); the database layer is only
+imported for type checking here, so the window's shell can import this module cheaply."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from desktopcrm.models import DatabaseLocation, User
 from desktopcrm.qt import QObject, Signal
-from desktopcrm.services.workspace import Workspace, close_workspace, open_workspace
-from desktopcrm.settings import Settings
-from desktopcrm.views.theme import ThemeManager
+
+if TYPE_CHECKING:
+    from desktopcrm.models import DatabaseLocation, User
+    from desktopcrm.services.workspace import Workspace
+    from desktopcrm.settings import Settings
+    from desktopcrm.views.theme import ThemeManager
 
 log = logging.getLogger("desktopcrm.views.context")
 
@@ -68,11 +74,15 @@ class AppContext(QObject):
         self.message.emit(f"Signed in as {user.name}")
 
     def close_database(self) -> None:
+        from desktopcrm.services.workspace import close_workspace
+
         close_workspace()
         self.database_open = False
 
     def reopen_database(self) -> None:
         """Open the same database again (after a restore replaced the file)."""
+        from desktopcrm.services.workspace import open_workspace
+
         previous = self.user.id
         self.workspace = open_workspace(
             self.spec if self.spec is not None else self.location.display(),

@@ -1,9 +1,16 @@
-"""The main window: sidebar, top bar with search and Add, the current screen, status bar."""
+"""The main window: sidebar, top bar with search and Add, the current screen, status bar.
+
+``MainWindow()`` is the *shell*: everything that does not need the database, so it can paint
+before the database is opened. ``attach(context)`` then fills in the user, the status bar, the
+Add menu and the command palette, and builds the current screen (``MainWindow(context)`` does
+both at once, for tests and screenshots).
+"""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktopcrm import APP_NAME
 from desktopcrm.log import log_file_path
@@ -18,19 +25,21 @@ from desktopcrm.qt import (
     Qt,
     QVBoxLayout,
     QWidget,
+    Signal,
 )
-from desktopcrm.services.maintenance import backup_now
 from desktopcrm.settings import config_dir
 from desktopcrm.views.banner import WarningBanner
-from desktopcrm.views.command_palette import CommandPalette
-from desktopcrm.views.context import AppContext
 from desktopcrm.views.desktop import open_folder
+from desktopcrm.views.opening_state import OpeningState
 from desktopcrm.views.operations import Operation
 from desktopcrm.views.screens import ScreenSpec, registered_screens
-from desktopcrm.views.search_providers import builtin_providers
 from desktopcrm.views.sidebar import Sidebar
 from desktopcrm.views.status_bar import StatusBar
 from desktopcrm.views.top_bar import TopBar
+
+if TYPE_CHECKING:
+    from desktopcrm.views.command_palette import CommandPalette
+    from desktopcrm.views.context import AppContext
 
 log = logging.getLogger("desktopcrm.views.main_window")
 
@@ -44,13 +53,15 @@ def window_state_store() -> QSettings:
 
 class MainWindow(QMainWindow):
     """Args:
-    context: the workspace and its signals.
+    context: the workspace and its signals; None builds the shell, to ``attach`` one later.
     remember_state: restore and save geometry and the last screen (off for screenshots).
     """
 
-    def __init__(self, context: AppContext, *, remember_state: bool = True) -> None:
+    attached = Signal()  # the workspace is attached and the current screen is built
+
+    def __init__(self, context: AppContext | None = None, *, remember_state: bool = True) -> None:
         super().__init__()
-        self.context = context
+        self._context: AppContext | None = None
         self.remember_state = remember_state
         self.setWindowTitle(APP_NAME)
         self.setObjectName("MainWindow")
@@ -58,6 +69,7 @@ class MainWindow(QMainWindow):
         self.screens: list[ScreenSpec] = registered_screens()
         self._screen_widgets: dict[str, QWidget] = {}
         self.current_key: str | None = None
+        self.palette_popup: CommandPalette | None = None
 
         root = QWidget()
         root.setObjectName("Root")
@@ -70,7 +82,7 @@ class MainWindow(QMainWindow):
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
         outer.addLayout(body, 1)
-        self.sidebar = Sidebar(context, self.screens)
+        self.sidebar = Sidebar(self.screens)
         body.addWidget(self.sidebar)
         content = QWidget()
         content.setObjectName("ContentArea")
@@ -81,22 +93,18 @@ class MainWindow(QMainWindow):
         content_layout.addWidget(self.top_bar)
         self.stack = QStackedWidget()
         self.stack.setObjectName("Screens")
+        self.opening_state: OpeningState | None = OpeningState()
+        self.stack.addWidget(self.opening_state)
         content_layout.addWidget(self.stack, 1)
         body.addWidget(content, 1)
         self.setCentralWidget(root)
-        self.status = StatusBar(context)
+        self._root = root
+        self.status = StatusBar()
         self.setStatusBar(self.status)
-        self.palette_popup = CommandPalette(
-            self.top_bar.search, builtin_providers(self), root, anchor=self.top_bar.search_field
-        )
 
-        self.banner.set_warnings(context.location.warnings)
         self.sidebar.screen_requested.connect(self.show_screen)
         self.sidebar.user_chip.manage_users_requested.connect(
             lambda: self.show_screen("settings", "users")
-        )
-        context.database_reopened.connect(
-            lambda: self.banner.set_warnings(context.location.warnings)
         )
         self._shortcuts()
         QWidget.setTabOrder(self.sidebar.nav_for_focus(), self.sidebar.user_chip)
@@ -108,7 +116,58 @@ class MainWindow(QMainWindow):
         if remember_state:
             last = self._restore_state()
         keys = [s.key for s in self.screens]
-        self.show_screen(last if last in keys else keys[0])
+        #: The screen to show; before ``attach``, only marked in the sidebar and the top bar.
+        self.requested_key = last if last in keys else keys[0]
+        self._mark_current(self.requested_key)
+        if context is not None:
+            self.attach(context)
+
+    # ---- the workspace -----------------------------------------------------
+
+    @property
+    def context(self) -> AppContext:
+        """The attached workspace's context (a RuntimeError before ``attach``)."""
+        if self._context is None:
+            raise RuntimeError("the main window has no workspace attached yet")
+        return self._context
+
+    @property
+    def is_attached(self) -> bool:
+        return self._context is not None
+
+    def attach(self, context: AppContext) -> None:
+        """Fill the shell in from the open workspace, show the requested screen, emit
+        ``attached``."""
+        from desktopcrm.views.command_palette import CommandPalette
+        from desktopcrm.views.search_providers import builtin_providers
+
+        if self._context is not None:
+            raise RuntimeError("the main window already has a workspace")
+        self._context = context
+        self.banner.set_warnings(context.location.warnings)
+        context.database_reopened.connect(
+            lambda: self.banner.set_warnings(context.location.warnings)
+        )
+        self.sidebar.user_chip.attach(context)
+        self.status.attach(context)
+        self.top_bar.attach(context)
+        self.palette_popup = CommandPalette(
+            self.top_bar.search,
+            builtin_providers(self),
+            self._root,
+            anchor=self.top_bar.search_field,
+        )
+        self.show_screen(self.requested_key)
+        if self.opening_state is not None:
+            self.stack.removeWidget(self.opening_state)
+            self.opening_state.deleteLater()
+            self.opening_state = None
+        self.attached.emit()
+
+    def show_open_failure(self, text: str) -> None:
+        """Say in the content area why the database could not be opened."""
+        if self.opening_state is not None:
+            self.opening_state.show_failure(text)
 
     # ---- navigation --------------------------------------------------------
 
@@ -124,7 +183,7 @@ class MainWindow(QMainWindow):
 
         add("Ctrl+K", self.focus_search, "focus-search")
         add(QKeySequence.StandardKey.Find, self.focus_search, "find")
-        add("Ctrl+N", self.top_bar.add_button.show_menu, "add")
+        add("Ctrl+N", self.show_add_menu, "add")
         for index, spec in enumerate(self.screens[:9]):
             add(
                 f"Ctrl+{index + 1}",
@@ -133,9 +192,15 @@ class MainWindow(QMainWindow):
             )
 
     def focus_search(self) -> None:
+        if self.palette_popup is None:
+            return
         self.top_bar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.top_bar.search.selectAll()
         self.palette_popup.open()
+
+    def show_add_menu(self) -> None:
+        if self.top_bar.add_button.isEnabled():
+            self.top_bar.add_button.show_menu()
 
     def screen_widget(self, key: str) -> QWidget:
         """The widget of screen ``key``, built the first time it is asked for."""
@@ -149,23 +214,36 @@ class MainWindow(QMainWindow):
         return widget
 
     def show_screen(self, key: str, section: str | None = None, focus: str | None = None) -> None:
-        """Show screen ``key`` (and, for screens with sections, ``section``)."""
-        spec = next((s for s in self.screens if s.key == key), None)
-        if spec is None:
+        """Show screen ``key`` (and, for screens with sections, ``section``).
+
+        Before ``attach`` the screen is only remembered, and shown once the workspace is.
+        """
+        if self._mark_current(key) is None:
             log.warning("no screen %s in this version", key)
+            return
+        self.requested_key = key
+        if self._context is None:
             return
         widget = self.screen_widget(key)
         self.stack.setCurrentWidget(widget)
         self.current_key = key
-        self.top_bar.title.setText(spec.title)
-        self.setWindowTitle(f"{spec.title} — {APP_NAME}")
-        self.sidebar.select(key)
         if section is not None and hasattr(widget, "show_section"):
             widget.show_section(section, focus)
+
+    def _mark_current(self, key: str) -> ScreenSpec | None:
+        """Title, window title and sidebar say ``key`` is the current screen."""
+        spec = next((s for s in self.screens if s.key == key), None)
+        if spec is not None:
+            self.top_bar.title.setText(spec.title)
+            self.setWindowTitle(f"{spec.title} — {APP_NAME}")
+            self.sidebar.select(key)
+        return spec
 
     # ---- commands ----------------------------------------------------------
 
     def back_up_now(self) -> Operation:
+        from desktopcrm.services.maintenance import backup_now
+
         location = self.context.location
         self.context.message.emit("Backing up…")
         return Operation(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
-from desktopcrm.services import users
 from desktopcrm.views.commands import builtin_commands
 from desktopcrm.views.search import SearchProvider, SearchResult, match_score
 
@@ -27,7 +27,7 @@ class ScreensProvider:
                         f"Go to {spec.title}",
                         "Screen",
                         spec.icon,
-                        lambda key=spec.key: self._window.show_screen(key),
+                        partial(self._window.show_screen, spec.key),
                         subtitle=shortcut,
                         score=score + 5,
                     )
@@ -53,7 +53,7 @@ class SettingsSectionsProvider:
                         f"Settings › {section.title}",
                         "Settings",
                         section.icon,
-                        lambda key=section.key: self._window.show_screen("settings", key),
+                        partial(self._window.show_screen, "settings", section.key),
                         subtitle=section.summary,
                         score=score + 2,
                     )
@@ -77,7 +77,7 @@ class CommandsProvider:
                         command.title,
                         "Command",
                         command.icon,
-                        lambda c=command: c.run(self._window),
+                        partial(command.run, self._window),
                         score=score,
                     )
                 )
@@ -89,8 +89,11 @@ class UsersProvider:
         self._window = window
 
     def search(self, text: str) -> list[SearchResult]:
+        """Queries the users only once something is typed (a small table, indexed by name)."""
         if not text.strip() or not self._window.context.database_open:
             return []
+        from desktopcrm.services import users
+
         results = []
         for user in users.list_users():
             score = match_score(text, user.name, user.email or "")
@@ -100,9 +103,7 @@ class UsersProvider:
                         user.name,
                         "User",
                         "user",
-                        lambda u=user: self._window.show_screen(
-                            "settings", "users", focus=u.id.hex
-                        ),
+                        partial(self._window.show_screen, "settings", "users", focus=user.id.hex),
                         subtitle=" · ".join(filter(None, [user.profile_enum.label, user.email])),
                         score=score,
                     )

@@ -18,7 +18,6 @@ from desktopcrm.qt import (
     QWidget,
     Signal,
 )
-from desktopcrm.views.context import AppContext
 from desktopcrm.views.icons import icon
 from desktopcrm.views.resources import icon_path
 from desktopcrm.views.screens import ScreenSpec
@@ -51,9 +50,7 @@ class Sidebar(QFrame):
 
     screen_requested = Signal(str)
 
-    def __init__(
-        self, context: AppContext, screens: list[ScreenSpec], parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, screens: list[ScreenSpec], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("Sidebar")
         self.setFixedWidth(SIDEBAR_WIDTH)
@@ -98,7 +95,7 @@ class Sidebar(QFrame):
         divider.setObjectName("SidebarDivider")
         divider.setStyleSheet("color: palette(midlight);")
         layout.addWidget(divider)
-        self.user_chip = UserChip(context)
+        self.user_chip = UserChip()
         layout.addWidget(self.user_chip)
 
     def _items(self) -> list[tuple[NavList, QListWidgetItem]]:

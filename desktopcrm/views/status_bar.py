@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from desktopcrm.models import DatabaseMode
 from desktopcrm.qt import QHBoxLayout, QLabel, QStatusBar, Qt, QWidget
-from desktopcrm.services.presence import Peer
-from desktopcrm.views.context import AppContext
 from desktopcrm.views.icons import icon
 
+if TYPE_CHECKING:
+    from desktopcrm.services.presence import Peer
+    from desktopcrm.views.context import AppContext
+
+#: Icon per ``DatabaseMode`` (a ``StrEnum``, so its members look up by their value).
 MODE_ICONS = {
-    DatabaseMode.LOCAL: "laptop",
-    DatabaseMode.SHARED: "shared",
-    DatabaseMode.POSTGRESQL: "database",
+    "local": "laptop",
+    "shared": "shared",
+    "postgresql": "database",
 }
 
 
@@ -59,25 +62,38 @@ def peers_text(peers: list[Peer]) -> tuple[str, str]:
 
 
 class StatusBar(QStatusBar):
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    """Says "Opening the database…" until ``attach`` gives it the open workspace."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._context = context
+        self._context: AppContext | None = None
         self.setSizeGripEnabled(False)
-        self.location = IconLabel("laptop")
+        self.location = IconLabel("database", "Opening the database…")
         self.location.setObjectName("DatabaseStatus")
         self.addWidget(self.location, 1)
         self.peers = IconLabel("users", "Only you are connected")
         self.peers.setObjectName("PeersStatus")
+        self.peers.hide()
         self.addPermanentWidget(self.peers)
         self.sync = IconLabel("cloud-off", "Google: not connected")
         self.sync.setObjectName("SyncStatus")
         self.sync.setToolTip("Gmail and Google Calendar sync arrive in a later version.")
         self.addPermanentWidget(self.sync)
+
+    def attach(self, context: AppContext) -> None:
+        """Show where the open database is, and follow the context's messages."""
+        self._context = context
         context.database_reopened.connect(self.refresh_location)
-        context.message.connect(lambda text: self.showMessage(text, 6000))
+        context.message.connect(self.show_message)
         self.refresh_location()
+        self.peers.show()
+
+    def show_message(self, text: str) -> None:
+        self.showMessage(text, 6000)
 
     def refresh_location(self) -> None:
+        if self._context is None:
+            return
         location = self._context.location
         self.location.set_icon(MODE_ICONS[location.mode])
         self.location.label.setText(f"{location.mode.label} · {location.display()}")

@@ -9,6 +9,7 @@ from desktopcrm.views.add_button import AddButton
 from desktopcrm.views.icons import icon
 
 if TYPE_CHECKING:
+    from desktopcrm.views.context import AppContext
     from desktopcrm.views.main_window import MainWindow
 
 
@@ -50,6 +51,8 @@ class SearchField(QFrame):
 
 
 class TopBar(QFrame):
+    """Search and Add stay disabled until ``attach``: both need the database."""
+
     def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TopBar")
@@ -66,5 +69,10 @@ class TopBar(QFrame):
         self.search_field.setFixedWidth(400)
         self.search = self.search_field.edit
         layout.addWidget(self.search_field)
+        self.search_field.setEnabled(False)
         self.add_button = AddButton(window)
         layout.addWidget(self.add_button)
+
+    def attach(self, context: AppContext) -> None:
+        self.search_field.setEnabled(True)
+        self.add_button.attach(context)

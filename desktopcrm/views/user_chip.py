@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from desktopcrm.qt import (
     QAction,
+    QEvent,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -14,9 +17,10 @@ from desktopcrm.qt import (
     QWidget,
     Signal,
 )
-from desktopcrm.services import users
-from desktopcrm.views.context import AppContext
 from desktopcrm.views.icons import avatar_pixmap, icon
+
+if TYPE_CHECKING:
+    from desktopcrm.views.context import AppContext
 
 AVATAR_SIZE = 32
 
@@ -26,9 +30,9 @@ class UserChip(QPushButton):
 
     manage_users_requested = Signal()
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._context = context
+        self._context: AppContext | None = None
         self.setObjectName("UserChip")
         self.setFixedHeight(54)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -52,14 +56,23 @@ class UserChip(QPushButton):
         layout.addWidget(self.chevron)
         for child in (self.avatar, self.name_label, self.profile_label, self.chevron):
             child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.menu = QMenu(self)
-        self.menu.setObjectName("UserMenu")
+        self.user_menu = QMenu(self)
+        self.user_menu.setObjectName("UserMenu")
         self.clicked.connect(self.show_menu)
+        self.name_label.setText("Signing in…")
+        self.setEnabled(False)
+
+    def attach(self, context: AppContext) -> None:
+        """Show the signed-in user of ``context`` and follow its changes."""
+        self._context = context
         context.user_changed.connect(self.refresh)
         context.database_reopened.connect(self.refresh)
+        self.setEnabled(True)
         self.refresh()
 
     def refresh(self) -> None:
+        if self._context is None:
+            return
         user = self._context.user
         self.name_label.setText(user.name)
         self.profile_label.setText(user.profile_enum.label)
@@ -67,34 +80,41 @@ class UserChip(QPushButton):
         self.setToolTip(f"Signed in as {user.name} ({user.profile_enum.label})")
         self.setAccessibleName(f"Signed in as {user.name}. Switch user")
 
-    def changeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() in (event.Type.PaletteChange, event.Type.StyleChange):
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange):
             self.refresh()
 
-    def _build_menu(self) -> None:
-        self.menu.clear()
-        current = self._context.user
-        header = self.menu.addAction(f"Signed in as {current.name}")
+    def _build_menu(self, context: AppContext) -> None:
+        from desktopcrm.services import users
+
+        menu = self.user_menu
+        menu.clear()
+        current = context.user
+        header = menu.addAction(f"Signed in as {current.name}")
         header.setEnabled(False)
-        self.menu.addSeparator()
+        menu.addSeparator()
         others = [u for u in users.list_users() if u.id != current.id]
         if others:
-            switch = self.menu.addMenu(icon("switch-user"), "Switch user")
+            switch = menu.addMenu(icon("switch-user"), "Switch user")
             switch.setObjectName("SwitchUserMenu")
             for user in others:
                 action = QAction(f"{user.name}  ·  {user.profile_enum.label}", switch)
                 action.setData(user.id.hex)
-                action.triggered.connect(lambda _=False, u=user: self._context.switch_user(u))
+                action.triggered.connect(lambda _=False, u=user: context.switch_user(u))
                 switch.addAction(action)
         else:
-            none = self.menu.addAction(icon("switch-user"), "Switch user (no other users yet)")
+            none = menu.addAction(icon("switch-user"), "Switch user (no other users yet)")
             none.setEnabled(False)
-        manage = self.menu.addAction(icon("users"), "Users…")
+        manage = menu.addAction(icon("users"), "Users…")
         manage.triggered.connect(self.manage_users_requested)
 
     def show_menu(self) -> None:
-        """Open the menu above the chip (without blocking, so tests and the palette can use it)."""
-        self._build_menu()
-        size = self.menu.sizeHint()
-        self.menu.popup(self.mapToGlobal(QPoint(0, -size.height() - 4)))
+        """Open the menu above the chip (without blocking, so tests and the palette can use it).
+
+        Does nothing until a workspace is attached."""
+        if self._context is None:
+            return
+        self._build_menu(self._context)
+        size = self.user_menu.sizeHint()
+        self.user_menu.popup(self.mapToGlobal(QPoint(0, -size.height() - 4)))

@@ -74,12 +74,12 @@ def test_switch_user_from_the_user_menu(qtbot, window: MainWindow, context) -> N
     chip = window.sidebar.user_chip
     chip.setFocus()
     qtbot.keyClick(chip, Qt.Key.Key_Space)
-    qtbot.waitUntil(chip.menu.isVisible)
-    switch: QMenu = chip.menu.findChild(QMenu, "SwitchUserMenu")
+    qtbot.waitUntil(chip.user_menu.isVisible)
+    switch: QMenu = chip.user_menu.findChild(QMenu, "SwitchUserMenu")
     action = next(a for a in switch.actions() if a.data() == other.id.hex)
     with qtbot.waitSignal(context.user_changed):
         action.trigger()
-    chip.menu.hide()
+    chip.user_menu.hide()
     assert context.user.id == other.id
     assert context.settings.get("current_users")  # remembered for next time
     assert chip.name_label.text() == "Dora Blu"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from desktopcrm.qt import (
     QHBoxLayout,
@@ -14,9 +15,11 @@ from desktopcrm.qt import (
     Qt,
     QWidget,
 )
-from desktopcrm.views.context import AppContext
 from desktopcrm.views.icons import icon
 from desktopcrm.views.screens import ScreenSpec
+
+if TYPE_CHECKING:
+    from desktopcrm.views.context import AppContext
 
 
 @dataclass(frozen=True)
