@@ -26,17 +26,21 @@ from difflib import SequenceMatcher
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from desktopcrm.models.records import Contact, Lead
+from desktopcrm.models import User
+from desktopcrm.models.records import Contact, Deal, DealContact, Lead, record_kind
+from desktopcrm.services.errors import ServiceError
 from desktopcrm.services.search import (
     Term,
     digits,
     fold,
+    index_record,
     match_any,
     match_records,
     normalize_email,
     phone_tail,
     words,
 )
+from desktopcrm.services.visibility import require_edit, writing
 
 DuplicateKind = Literal["lead", "contact", "company"]
 
@@ -439,3 +443,184 @@ def duplicate_fields(record: Lead | Contact) -> dict[str, Any]:
     else:
         values["company_name"] = record.company_name
     return values
+
+
+# -- merging ---------------------------------------------------------------------------------
+
+#: Built-in fields ``merge`` fills on the kept record when it has no value of its own.
+_FILL_FIELDS = (
+    "first_name",
+    "last_name",
+    "title",
+    "email",
+    "phone",
+    "mobile",
+    "website",
+    "street",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "source",
+    "description",
+)
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What ``merge`` carried from the merged-away record to the kept one."""
+
+    keep: Lead | Contact
+    filled: tuple[str, ...]
+    deals: int
+    employees: int
+    notes: int
+    documents: int
+    tags: tuple[str, ...]
+    custom: tuple[str, ...]
+
+
+def _check_mergeable(actor: User, keep: Lead | Contact, other: Lead | Contact) -> None:
+    if keep.id == other.id:
+        raise ServiceError("Choose two different records to merge.")
+    if type(keep) is not type(other) or (
+        isinstance(keep, Contact)
+        and isinstance(other, Contact)
+        and keep.is_company != other.is_company
+    ):
+        raise ServiceError(
+            "Only records of the same kind can be merged: two leads, two people or two companies."
+        )
+    for record in (keep, other):
+        if record.deleted_at is not None:
+            raise ServiceError(f"{record.display_name} was deleted; restore it before merging.")
+        if isinstance(record, Lead) and record.converted_at is not None:
+            raise ServiceError(
+                f"The lead {record.display_name} was converted; merge the contacts instead."
+            )
+    if not actor.is_admin:
+        require_edit(actor, keep)
+        require_edit(actor, other)
+
+
+def _move_deals(keep: Contact | Lead, other: Contact | Lead) -> set[uuid.UUID]:
+    """Point the deals of ``other`` at ``keep``; returns the ids of the deals moved."""
+    moved: set[uuid.UUID] = set()
+    if isinstance(other, Lead):
+        for deal in Deal.select().where(Deal.lead == other.id):
+            deal.lead_id = keep.id
+            deal.save()
+            moved.add(deal.id)
+        return moved
+    for deal in Deal.select().where(Deal.primary_contact == other.id):
+        deal.primary_contact_id = keep.id
+        deal.save()
+        index_record(deal)
+        moved.add(deal.id)
+    for link in DealContact.select().where(DealContact.contact == other.id):
+        mine = DealContact.get_or_none(
+            DealContact.deal == link.deal_id, DealContact.contact == keep.id
+        )
+        if mine is None:
+            link.contact_id = keep.id
+            link.save()
+        else:
+            if mine.deleted_at is not None and link.deleted_at is None:
+                mine.restore()
+            if link.deleted_at is None:
+                link.delete_instance()
+        moved.add(link.deal_id)
+    return moved
+
+
+def _move_people(keep: Contact, other: Contact) -> int:
+    """Employees of a merged-away company, and leads converted to it, now point at ``keep``."""
+    moved = 0
+    for person in Contact.select().where(Contact.company == other.id):
+        person.company_id = keep.id if person.id != keep.id else None
+        person.save()
+        index_record(person)
+        moved += 1
+    for lead in Lead.select().where(
+        (Lead.converted_contact_id == other.id) | (Lead.converted_company_id == other.id)
+    ):
+        if lead.converted_contact_id == other.id:
+            lead.converted_contact_id = keep.id
+        if lead.converted_company_id == other.id:
+            lead.converted_company_id = keep.id
+        lead.save()
+    return moved
+
+
+def merge(actor: User, keep: Lead | Contact, other: Lead | Contact) -> MergeResult:
+    """Merge ``other`` into ``keep`` (two leads, two people or two companies), in one
+    transaction, every step logged.
+
+    ``keep`` keeps its values; its empty fields and custom values are filled from ``other``.
+    Deals (as primary contact and as other contact), employees, notes, documents and tags
+    move to ``keep``; ``other`` is soft-deleted and leaves the search index; prospect and
+    customer statuses are recomputed. Allowed to admins and to whoever may edit both.
+    ``keep`` must be the caller's current copy: a stale one raises ``StaleRecordError``.
+    """
+    from desktopcrm.services import custom_fields, documents, notes
+    from desktopcrm.services import tags as tag_service
+    from desktopcrm.services.contacts import recompute_for
+
+    _check_mergeable(actor, keep, other)
+    kind = record_kind(keep)
+    with writing(actor, keep, other):
+        other = type(other).get_by_id(other.id)
+        filled = [name for name in _FILL_FIELDS if not getattr(keep, name) and getattr(other, name)]
+        for name in filled:
+            setattr(keep, name, getattr(other, name))
+        if isinstance(keep, Lead) and isinstance(other, Lead):
+            if not keep.company_name and other.company_name:
+                keep.company_name = other.company_name
+                filled.append("company_name")
+            if keep.priority is None and other.priority is not None:
+                keep.priority = other.priority
+                filled.append("priority")
+        if isinstance(keep, Contact) and isinstance(other, Contact):
+            if keep.company_id is None and other.company_id not in (None, keep.id):
+                keep.company_id = other.company_id
+                filled.append("company")
+            if not keep.is_company and {"first_name", "last_name"} & set(filled):
+                keep.name = f"{keep.first_name} {keep.last_name}".strip()[:400]
+        keep.save()
+        deal_ids = _move_deals(keep, other)
+        employees = (
+            _move_people(keep, other)
+            if isinstance(keep, Contact) and isinstance(other, Contact)
+            else 0
+        )
+        moved_notes = notes.move_notes(kind, other.id, kind, keep)
+        moved_documents = documents.move_documents(kind, other.id, kind, keep.id)
+        tags_before = set(tag_service.tags_of(keep.id))
+        tag_names = tag_service.move_tags(other.id, keep)
+        mine = custom_fields.get_values(kind, keep.id)
+        gaps = {
+            key: value
+            for key, value in custom_fields.get_values(kind, other.id).items()
+            if key not in mine
+        }
+        if gaps:
+            custom_fields.set_values(kind, keep, gaps)
+        other.delete_instance()
+        index_record(other)
+        index_record(keep)
+        if isinstance(keep, Contact):
+            affected = {keep.id}
+            for deal in Deal.select().where(Deal.id.in_(list(deal_ids))):
+                if deal.primary_contact_id:
+                    affected.add(deal.primary_contact_id)
+            recompute_for(affected)
+    return MergeResult(
+        keep=type(keep).get_by_id(keep.id),
+        filled=tuple(filled),
+        deals=len(deal_ids),
+        employees=employees,
+        notes=moved_notes,
+        documents=moved_documents,
+        tags=tuple(sorted(set(tag_names) - tags_before)),
+        custom=tuple(sorted(gaps)),
+    )

@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from desktopcrm.models import User
-from desktopcrm.models.records import Contact, Lead, LeadStatus
+from desktopcrm.models import ChangeLog, User, acting_as
+from desktopcrm.models.attachments import Document
+from desktopcrm.models.custom_fields import FieldType
+from desktopcrm.models.notes import Note
+from desktopcrm.models.records import (
+    Contact,
+    Deal,
+    DealContact,
+    Lead,
+    LeadStatus,
+    RecordKind,
+    Stage,
+)
+from desktopcrm.services import custom_fields, tags
+from desktopcrm.services.contacts import create_company, create_person
+from desktopcrm.services.deals import create_deal
+from desktopcrm.services.documents import add_document
 from desktopcrm.services.duplicates import (
     company_words,
     domain_of,
     find_duplicates,
+    merge,
     name_similarity,
     same_phone,
 )
-from desktopcrm.services.search import index_record
+from desktopcrm.services.errors import PermissionDenied, ServiceError
+from desktopcrm.services.leads import create_lead
+from desktopcrm.services.notes import add_note
+from desktopcrm.services.search import index_record, search
 from desktopcrm.services.workspace import Workspace
 
 
@@ -154,3 +174,128 @@ def test_helpers() -> None:
     assert same_phone("+48 22 555 01 23", "22 555 01 23")
     assert not same_phone("123", "123")
     assert not same_phone("+48 22 555 01 23", "+49 22 555 01 23")
+
+
+# -- merge -------------------------------------------------------------------------------------
+
+
+def test_merge_people_keeps_every_related_record(any_database: Workspace, tmp_path: Path) -> None:
+    admin = any_database.user
+    custom_fields.create_field(admin, RecordKind.CONTACT, "Employees", FieldType.NUMBER)
+    custom_fields.create_field(admin, RecordKind.CONTACT, "Hobby", FieldType.TEXT)
+    acme = create_company(admin, "Acme")
+    keep = create_person(
+        admin,
+        first_name="Anna",
+        last_name="Schmidt",
+        email="anna@acme.de",
+        custom={"hobby": "chess"},
+        tags=["vip"],
+    )
+    other = create_person(
+        admin,
+        first_name="Anna",
+        last_name="Schmidt",
+        phone="+49 30 1234567",
+        company=acme,
+        custom={"employees": "12", "hobby": "golf"},
+        tags=["fair"],
+        check_duplicates=False,
+    )
+    won = Stage.get(Stage.kind == "won")
+    primary_deal = create_deal(admin, "Forklifts", "1000", primary_contact=other, stage=won)
+    linked_deal = create_deal(admin, "Pallets", "10", contacts=[other, keep])
+    other_only = create_deal(admin, "Racks", "10", contacts=[other])
+    add_note(admin, other, "Called Anna about pallets")
+    source = tmp_path / "offer.txt"
+    source.write_text("offer")
+    add_document(admin, other, source)
+
+    result = merge(admin, keep, other)
+
+    kept = Contact.get_by_id(keep.id)
+    assert (kept.phone, kept.email, kept.company_id) == ("+49 30 1234567", "anna@acme.de", acme.id)
+    assert set(result.filled) == {"phone", "company"}
+    assert Contact.get_by_id(other.id).deleted_at is not None
+    assert Deal.get_by_id(primary_deal.id).primary_contact_id == keep.id
+    links = DealContact.select().where(
+        DealContact.contact == keep.id, DealContact.deleted_at.is_null()
+    )
+    assert {link.deal_id for link in links} >= {linked_deal.id, other_only.id}
+    assert (
+        DealContact.select()
+        .where(DealContact.contact == other.id, DealContact.deleted_at.is_null())
+        .count()
+        == 0
+    )
+    assert [n.body for n in Note.select().where(Note.record_id == keep.id)] == [
+        "Called Anna about pallets"
+    ]
+    assert Document.select().where(Document.record_id == keep.id).count() == 1
+    assert tags.tags_of(keep.id) == ["fair", "vip"]
+    assert custom_fields.get_values(RecordKind.CONTACT, keep.id) == {
+        "employees": 12,
+        "hobby": "chess",
+    }
+    assert (kept.customer_status, kept.prospect_status) == ("current", "current")
+    assert [h.record_id for h in search(admin, "schmidt", kinds=["contact"])] == [keep.id]
+    [deal_hit] = search(admin, "forklifts")
+    assert "Anna Schmidt" in deal_hit.subtitle
+    assert (
+        ChangeLog.select()
+        .where(ChangeLog.row_id == other.id, ChangeLog.operation == "delete")
+        .count()
+        == 1
+    )
+    assert result.deals == 3 and result.notes == 1 and result.documents == 1
+
+
+def test_merge_companies_moves_employees_and_leads(any_database: Workspace) -> None:
+    admin = any_database.user
+    keep = create_company(admin, "Acme")
+    other = create_company(admin, "ACME Ltd", website="https://acme.com", check_duplicates=False)
+    worker = create_person(admin, first_name="Bo", last_name="Worker", company=other)
+    result = merge(admin, keep, other)
+    assert result.employees == 1 and result.filled == ("website",)
+    assert Contact.get_by_id(worker.id).company_id == keep.id
+    [hit] = search(admin, "worker")
+    assert "Acme" in hit.subtitle
+
+
+def test_merge_leads(any_database: Workspace) -> None:
+    admin = any_database.user
+    keep = create_lead(admin, first_name="Lia", last_name="Lead")
+    other = create_lead(
+        admin,
+        first_name="Lia",
+        last_name="Lead",
+        company_name="Lia SL",
+        priority="A",
+        check_duplicates=False,
+    )
+    result = merge(admin, keep, other)
+    assert set(result.filled) == {"company_name", "priority"}
+    assert Lead.get_by_id(keep.id).company_name == "Lia SL"
+
+
+def test_merge_refusals(any_database: Workspace) -> None:
+    admin = any_database.user
+    person_a = create_person(admin, first_name="A", last_name="One")
+    company_b = create_company(admin, "B Corp")
+    lead_c = create_lead(admin, first_name="C", last_name="Lead")
+    with pytest.raises(ServiceError, match="different records"):
+        merge(admin, person_a, person_a)
+    with pytest.raises(ServiceError, match="same kind"):
+        merge(admin, person_a, company_b)
+    with pytest.raises(ServiceError, match="same kind"):
+        merge(admin, person_a, lead_c)  # type: ignore[arg-type]
+    with acting_as(admin.id):
+        rep = User(name="Rep")
+        rep.save()
+    mine = create_person(rep, first_name="Mine", last_name="Person")
+    with pytest.raises(PermissionDenied):
+        merge(rep, mine, person_a)
+    person_a.delete_instance()
+    with pytest.raises(ServiceError, match="was deleted"):
+        merge(admin, mine, person_a)
+    assert Contact.get_by_id(mine.id).deleted_at is None
