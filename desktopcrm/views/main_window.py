@@ -28,18 +28,18 @@ from desktopcrm.qt import (
     Signal,
 )
 from desktopcrm.settings import config_dir
-from desktopcrm.views.banner import WarningBanner
 from desktopcrm.views.desktop import open_folder
 from desktopcrm.views.opening_state import OpeningState
-from desktopcrm.views.operations import Operation
 from desktopcrm.views.screens import ScreenSpec, registered_screens
 from desktopcrm.views.sidebar import Sidebar
 from desktopcrm.views.status_bar import StatusBar
 from desktopcrm.views.top_bar import TopBar
 
 if TYPE_CHECKING:
+    from desktopcrm.views.banner import WarningBanner
     from desktopcrm.views.command_palette import CommandPalette
     from desktopcrm.views.context import AppContext
+    from desktopcrm.views.operations import Operation
 
 log = logging.getLogger("desktopcrm.views.main_window")
 
@@ -76,8 +76,8 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(root)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.banner = WarningBanner()
-        outer.addWidget(self.banner)
+        self._outer = outer
+        self.banner: WarningBanner | None = None  # built when there is something to warn about
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -144,10 +144,8 @@ class MainWindow(QMainWindow):
         if self._context is not None:
             raise RuntimeError("the main window already has a workspace")
         self._context = context
-        self.banner.set_warnings(context.location.warnings)
-        context.database_reopened.connect(
-            lambda: self.banner.set_warnings(context.location.warnings)
-        )
+        self.show_warnings(context.location.warnings)
+        context.database_reopened.connect(lambda: self.show_warnings(context.location.warnings))
         self.sidebar.user_chip.attach(context)
         self.status.attach(context)
         self.top_bar.attach(context)
@@ -163,6 +161,17 @@ class MainWindow(QMainWindow):
             self.opening_state.deleteLater()
             self.opening_state = None
         self.attached.emit()
+
+    def show_warnings(self, warnings: tuple[str, ...]) -> None:
+        """Show the database's warnings in the banner at the top (hide it when there are none)."""
+        if self.banner is None:
+            if not warnings:
+                return
+            from desktopcrm.views.banner import WarningBanner
+
+            self.banner = WarningBanner()
+            self._outer.insertWidget(0, self.banner)
+        self.banner.set_warnings(warnings)
 
     def show_open_failure(self, text: str) -> None:
         """Say in the content area why the database could not be opened."""
@@ -243,6 +252,7 @@ class MainWindow(QMainWindow):
 
     def back_up_now(self) -> Operation:
         from desktopcrm.services.maintenance import backup_now
+        from desktopcrm.views.operations import Operation
 
         location = self.context.location
         self.context.message.emit("Backing up…")

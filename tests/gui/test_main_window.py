@@ -119,3 +119,22 @@ def test_geometry_and_last_screen_are_restored(qtbot, with_demo_screen, context)
     third = MainWindow(context)
     qtbot.addWidget(third)
     assert third.current_key == "demo"
+
+
+def test_database_warnings_show_in_a_banner(qtbot, theme, tmp_path) -> None:
+    from desktopcrm.services.workspace import close_workspace, open_workspace
+    from desktopcrm.views.context import AppContext
+
+    quiet = MainWindow(remember_state=False)
+    qtbot.addWidget(quiet)
+    assert quiet.banner is None  # nothing to warn about, nothing built
+
+    workspace = open_workspace(tmp_path / "Dropbox" / "crm.sqlite")
+    try:
+        win = MainWindow(AppContext(workspace, theme=theme), remember_state=False)
+        qtbot.addWidget(win)
+        win.show()
+        assert win.banner is not None and win.banner.isVisible()
+        assert "Dropbox" in win.banner.label.text()
+    finally:
+        close_workspace()
