@@ -71,6 +71,7 @@ from desktopcrm.services.search import (
 from desktopcrm.services.visibility import can_see, clean_fields, require_assign
 
 KINDS = ("lead", "contact", "company", "deal")
+PLURALS = {"lead": "leads", "contact": "contacts", "company": "companies", "deal": "deals"}
 BATCH_SIZE = 1000
 PREVIEW_ROWS = 20
 SAMPLE_BYTES = 64 * 1024
@@ -157,9 +158,8 @@ class ImportReport:
     def as_text(self) -> str:
         """The report for people: a summary line, then one line per problem."""
         verb = "Would import" if self.dry_run else "Imported"
-        lines = [
-            f"{verb} {self.accepted} of {self.total} rows from {self.file_name} as {self.kind}s."
-        ]
+        what = PLURALS[self.kind]
+        lines = [f"{verb} {self.accepted} of {self.total} rows from {self.file_name} as {what}."]
         if self.import_id and not self.dry_run:
             lines.append(f"Import id: {self.import_id} (undo with: desktopcrm import-undo ID)")
         if self.cancelled:

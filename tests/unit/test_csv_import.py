@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -483,3 +488,85 @@ def test_split_name() -> None:
     assert split_name("Anna Maria  Rossi") == ("Anna Maria", "Rossi")
     assert split_name("Rossi, Anna") == ("Anna", "Rossi")
     assert split_name("Madonna") == ("", "Madonna")
+
+
+# -- the command line, as real processes --------------------------------------------------------
+
+
+def desktopcrm(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "desktopcrm", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+        check=False,
+    )
+
+
+def test_import_command_exit_codes_reports_and_undo(tmp_path: Path) -> None:
+    db = tmp_path / "crm.sqlite"
+    assert desktopcrm("--database", db, "init").returncode == 0
+    clean = desktopcrm("--database", db, "import", "contact", FIXTURES / "hubspot_contacts.csv")
+    assert clean.returncode == 0, clean.stderr
+    assert "Imported 3 of 3 rows" in clean.stdout
+    import_id = re.search(r"Import id: (\S+)", clean.stdout).group(1)  # type: ignore[union-attr]
+
+    report = tmp_path / "report.json"
+    partial = desktopcrm(
+        "import",
+        "--database",
+        db,
+        "contact",
+        FIXTURES / "rejects_contacts.csv",
+        "--report",
+        report,
+    )
+    assert partial.returncode == 3, partial.stderr
+    data = json.loads(report.read_text())
+    # (the Employees and Renewal columns are not imported: no such custom fields here)
+    assert (data["rows"], data["accepted"], data["rejected"]) == (11, 4, 7)
+    assert {p["reason"] for p in data["problems"]} >= {"bad_email", "too_long", "malformed_row"}
+    assert f"Report written to {report}" in partial.stdout
+
+    dry = desktopcrm(
+        "import",
+        "--database",
+        db,
+        "contact",
+        FIXTURES / "hubspot_contacts.csv",
+        "--dry-run",
+        "--allow-duplicates",
+    )
+    assert dry.returncode == 0 and "Would import 3 of 3" in dry.stdout
+
+    mapped = tmp_path / "mapped.csv"
+    mapped.write_text("Surname,Mail\nRossi,rossi@example.it\n")
+    ok = desktopcrm(
+        "import",
+        "--database",
+        db,
+        "contact",
+        mapped,
+        "--mapping",
+        '{"Surname": "last_name", "Mail": "email"}',
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+    undo = desktopcrm("import-undo", "--database", db, import_id)
+    assert undo.returncode == 0, undo.stderr
+    assert f"Removed 5 records created by import {import_id}" in undo.stdout
+    again = desktopcrm("import-undo", "--database", db, import_id)
+    assert again.returncode == 1 and "already undone" in again.stderr
+
+    vcf = desktopcrm("import", "--database", db, "contact", FIXTURES / "contacts.vcf")
+    assert vcf.returncode == 3 and "as companys" not in vcf.stdout
+
+    missing = desktopcrm("import", "--database", db, "lead", tmp_path / "nope.csv")
+    assert missing.returncode == 1 and "There is no file" in missing.stderr
+    bad_mapping = desktopcrm("import", "--database", db, "lead", mapped, "--mapping", "{oops")
+    assert bad_mapping.returncode == 1 and "not valid JSON" in bad_mapping.stderr
+    wrong_field = desktopcrm(
+        "import", "--database", db, "lead", mapped, "--mapping", '{"Mail": "shoe_size"}'
+    )
+    assert wrong_field.returncode == 1 and "not a field of leads" in wrong_field.stderr

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +108,30 @@ def test_formats_and_kinds_are_checked(workspace: Workspace, tmp_path: Path) -> 
     with pytest.raises(ServiceError, match="cannot be exported"):
         export_file(workspace.user, "invoice", tmp_path / "x.csv")
     assert export_file(workspace.user, "contact", tmp_path / "c.vcf", "vcf") == 0
+
+
+def test_export_command(tmp_path: Path) -> None:
+    db = tmp_path / "crm.sqlite"
+    env = dict(os.environ)
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "desktopcrm", "--database", str(db), *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+            check=False,
+        )
+
+    assert run("import", "contact", FIXTURES / "hubspot_contacts.csv").returncode == 0
+    out = tmp_path / "people.csv"
+    result = run("export", "contact", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert f"Exported 3 contact records to {out}" in result.stdout
+    assert len(rows(out.read_text(encoding="utf-8-sig"))) == 3
+    cards = tmp_path / "people.vcf"
+    assert run("export", "contact", "--out", cards).returncode == 0
+    assert cards.read_text().count("BEGIN:VCARD") == 3
+    refused = run("export", "deal", "--out", tmp_path / "deals.vcf")
+    assert refused.returncode == 1 and "vCard export is for contacts" in refused.stderr
