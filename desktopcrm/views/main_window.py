@@ -16,9 +16,11 @@ from desktopcrm import APP_NAME
 from desktopcrm.log import log_file_path
 from desktopcrm.qt import (
     QCloseEvent,
+    QEvent,
     QHBoxLayout,
     QKeySequence,
     QMainWindow,
+    QObject,
     QSettings,
     QShortcut,
     QStackedWidget,
@@ -138,9 +140,6 @@ class MainWindow(QMainWindow):
     def attach(self, context: AppContext) -> None:
         """Fill the shell in from the open workspace, show the requested screen, emit
         ``attached``."""
-        from desktopcrm.views.command_palette import CommandPalette
-        from desktopcrm.views.search_providers import builtin_providers
-
         if self._context is not None:
             raise RuntimeError("the main window already has a workspace")
         self._context = context
@@ -149,18 +148,33 @@ class MainWindow(QMainWindow):
         self.sidebar.user_chip.attach(context)
         self.status.attach(context)
         self.top_bar.attach(context)
-        self.palette_popup = CommandPalette(
-            self.top_bar.search,
-            builtin_providers(self),
-            self._root,
-            anchor=self.top_bar.search_field,
-        )
+        self.top_bar.search.installEventFilter(self)  # builds the palette on first focus
         self.show_screen(self.requested_key)
         if self.opening_state is not None:
             self.stack.removeWidget(self.opening_state)
             self.opening_state.deleteLater()
             self.opening_state = None
         self.attached.emit()
+
+    def command_palette(self) -> CommandPalette:
+        """The search's results popup, built the first time the search is used."""
+        if self.palette_popup is None:
+            from desktopcrm.views.command_palette import CommandPalette
+            from desktopcrm.views.search_providers import builtin_providers
+
+            self.palette_popup = CommandPalette(
+                self.top_bar.search,
+                builtin_providers(self),
+                self._root,
+                anchor=self.top_bar.search_field,
+            )
+        return self.palette_popup
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.top_bar.search and event.type() == QEvent.Type.FocusIn:
+            self.top_bar.search.removeEventFilter(self)
+            self.command_palette().open()
+        return False
 
     def show_warnings(self, warnings: tuple[str, ...]) -> None:
         """Show the database's warnings in the banner at the top (hide it when there are none)."""
@@ -201,11 +215,11 @@ class MainWindow(QMainWindow):
             )
 
     def focus_search(self) -> None:
-        if self.palette_popup is None:
+        if not self.is_attached:
             return
         self.top_bar.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.top_bar.search.selectAll()
-        self.palette_popup.open()
+        self.command_palette().open()
 
     def show_add_menu(self) -> None:
         if self.top_bar.add_button.isEnabled():

@@ -138,3 +138,11 @@ def test_database_warnings_show_in_a_banner(qtbot, theme, tmp_path) -> None:
         assert "Dropbox" in win.banner.label.text()
     finally:
         close_workspace()
+
+
+def test_the_palette_is_built_when_the_search_is_first_used(qtbot, window: MainWindow) -> None:
+    assert window.palette_popup is None
+    qtbot.mouseClick(window.top_bar.search, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.palette_popup is not None and window.palette_popup.isVisible())
+    qtbot.keyClicks(window.top_bar.search, "appear")
+    assert window.palette_popup.model.result(0).title == "Settings › Appearance"

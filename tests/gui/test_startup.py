@@ -72,7 +72,9 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
         assert shell.current_key == "settings"
         assert shell.stack.currentWidget().objectName() == "screen-settings"
         assert shell.opening_state is None
-        assert shell.palette_popup is not None
+        assert shell.palette_popup is None  # built on first use
+        shell.focus_search()
+        assert shell.palette_popup is not None and shell.palette_popup.isVisible()
     finally:
         startup.shutdown()
     assert startup.context is not None and not startup.context.database_open
