@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import platformdirs
 
@@ -22,8 +20,7 @@ log = logging.getLogger("desktopcrm.settings")
 APP_DIR_NAME = "DesktopCRM"
 
 
-@dataclass(frozen=True)
-class Option:
+class Option(NamedTuple):
     name: str
     type: type
     default: Any
@@ -83,6 +80,8 @@ class Settings:
         self._save()
 
     def _save(self) -> None:
+        import tempfile
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".settings-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -92,3 +92,26 @@ def test_settings_file_survives_garbage(tmp_path: Path) -> None:
     assert Settings(path).get("theme") == "dark"
     with pytest.raises(TypeError):
         settings.set("theme", 3)
+
+
+def test_log_file_rotates_past_its_size(tmp_path: Path) -> None:
+    import logging
+
+    from desktopcrm.log import RotatingLogFile
+
+    folder = tmp_path / "log"
+    folder.mkdir()
+    handler = RotatingLogFile(folder / "app.log", max_bytes=200, backups=2)
+    logger = logging.getLogger("desktopcrm.test-rotation")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        for i in range(40):
+            logger.warning("line %03d %s", i, "x" * 20)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["app.log", "app.log.1", "app.log.2"]
+    assert "line 039" in (folder / "app.log").read_text()
+    assert all(p.stat().st_size < 400 for p in folder.iterdir())
