@@ -15,7 +15,6 @@ is written with the records, batch by batch, from the same entry builders as
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -23,12 +22,10 @@ import random
 import re
 import uuid
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-
-import peewee
 
 from desktopcrm.models import (
     ORIGIN,
@@ -58,7 +55,7 @@ from desktopcrm.models.records import (
 )
 from desktopcrm.services import custom_fields
 from desktopcrm.services.contacts import DealSummary, derived_statuses
-from desktopcrm.services.csv_import import insert_rows
+from desktopcrm.services.csv_import import bulk_pragmas, insert_rows
 from desktopcrm.services.search import (
     IndexEntry,
     bulk_index,
@@ -71,8 +68,6 @@ from desktopcrm.services.search import (
 from desktopcrm.services.visibility import require_admin
 
 BATCH = 20_000
-CACHE_KIB = 128 * 1024  # page cache while filling (the default is 16 MiB)
-CHECKPOINT_PAGES = 50_000  # fewer, larger WAL checkpoints while filling (default 1000)
 ProgressCallback = Callable[[str, int, int], None]
 
 # -- name pools ------------------------------------------------------------------------------
@@ -485,26 +480,8 @@ def fill_demo(
     require_admin(actor, "fill the database with demo data")
     if min(contacts, deals, leads) < 0:
         raise ValueError("counts cannot be negative")
-    with _big_cache():
+    with bulk_pragmas():
         return _fill(actor, contacts, deals, leads, seed, today, progress)
-
-
-@contextlib.contextmanager
-def _big_cache() -> Iterator[None]:
-    """A larger page cache and rarer WAL checkpoints while writing many rows (SQLite)."""
-    db = database.obj
-    if isinstance(db, peewee.PostgresqlDatabase):
-        yield
-        return
-    previous = db.execute_sql("PRAGMA cache_size").fetchone()[0]
-    checkpoint = db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0]
-    db.execute_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
-    db.execute_sql(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
-    try:
-        yield
-    finally:
-        db.execute_sql(f"PRAGMA cache_size = {int(previous)}")
-        db.execute_sql(f"PRAGMA wal_autocheckpoint = {int(checkpoint)}")
 
 
 def _fill(
@@ -955,7 +932,6 @@ def digest(
     Ids of things every database creates itself (users, stages, fields, tags...) are replaced
     by their names, so two databases filled with one seed compare equal.
     """
-    from desktopcrm.models import database
     from desktopcrm.models.custom_fields import CustomFieldOption
 
     labels: dict[str, str] = {}

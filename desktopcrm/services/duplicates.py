@@ -248,8 +248,8 @@ def _candidates(kind: DuplicateKind, fields: Mapping[str, Any]) -> set[uuid.UUID
         exact = {email, email.lower(), normalize_email(email)}
         query = model.select(model.id).where(model.email.in_(sorted(exact)))
         found.update(row.id for row in query.limit(CANDIDATES))
-        local, _, domain = normalize_email(email).rpartition("@")
-        found.update(match_records([Term(local), *map(Term, words(domain))], kinds))
+        local = normalize_email(email).rpartition("@")[0]
+        found.update(match_records([Term(w) for w in words(local)], kinds))
     for phone in (_text(fields, "phone"), _text(fields, "mobile")):
         tail = phone_tail(phone)
         if len(tail) >= 6:
@@ -329,8 +329,10 @@ def find_duplicates(
     matches: list[DuplicateMatch] = []
     for start in range(0, len(candidates), 500):
         chunk = sorted(candidates)[start : start + 500]
-        query = model.select().where(model.id.in_(chunk), model.deleted_at.is_null())
-        for record in query:
+        # deleted_at is checked here, not in SQL: see csv_import.find_contact
+        for record in model.select().where(model.id.in_(chunk)):
+            if record.deleted_at is not None:
+                continue
             if isinstance(record, Contact) and record.is_company != (kind == "company"):
                 continue
             score, reasons = _score(checked, fields, record)
@@ -365,12 +367,20 @@ def dedup_keys(kind: str, fields: Mapping[str, Any]) -> list[str]:
     return keys
 
 
+def _spelled_differently(email: str) -> bool:
+    """Whether another spelling of the address may be stored (Gmail dots, ``+tags``): only
+    then does a batch look further than the email column."""
+    normal = normalize_email(email)
+    return normal != email.strip().lower() or normal.endswith("@gmail.com")
+
+
 def find_duplicates_many(
     kind: str, rows: Sequence[Mapping[str, Any]], min_score: float = STRONG_SCORE
 ) -> list[list[DuplicateMatch]]:
     """``find_duplicates`` for a batch of rows (imports): a few index lookups per batch.
 
-    Candidates are the records sharing a row's email, phone digits, or (companies) name or
+    Candidates are the records sharing a row's email (looked up in the email column, and in
+    the search index for Gmail and ``+tag`` spellings), phone digits, or (companies) name or
     website; each is scored with the same rules as ``find_duplicates``.
     """
     checked: DuplicateKind = kind  # type: ignore[assignment]
@@ -385,9 +395,8 @@ def find_duplicates_many(
     groups: list[list[Term]] = []
     for f in rows:
         email = _text(f, "email")
-        if email:
-            local, _, domain = normalize_email(email).rpartition("@")
-            groups.append([Term(local), *map(Term, words(domain))])
+        if email and _spelled_differently(email):
+            groups.append([Term(w) for w in words(normalize_email(email).rpartition("@")[0])])
         for phone in (_text(f, "phone"), _text(f, "mobile")):
             tail = phone_tail(phone)
             if len(tail) >= 7:
@@ -404,7 +413,9 @@ def find_duplicates_many(
     by_key: dict[str, list[Lead | Contact]] = {}
     for start in range(0, len(ids), 500):
         id_chunk = sorted(ids)[start : start + 500]
-        for record in model.select().where(model.id.in_(id_chunk), model.deleted_at.is_null()):
+        for record in model.select().where(model.id.in_(id_chunk)):
+            if record.deleted_at is not None:
+                continue
             if isinstance(record, Contact) and record.is_company != (kind == "company"):
                 continue
             for key in dedup_keys(kind, duplicate_fields(record)):
