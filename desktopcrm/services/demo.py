@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import peewee
+
 from desktopcrm.models import (
     ORIGIN,
     Profile,
@@ -843,6 +845,10 @@ def _fill(
         )
         note_index += 1
     writer.flush()
+    if not isinstance(database.obj, peewee.PostgresqlDatabase):
+        # Table statistics for the query planner: without them SQLite may walk the
+        # all-NULL deleted_at index for "live" lists (measured: 2-3x slower list pages).
+        database.execute_sql("ANALYZE")
     result.leads, result.deals, result.notes = leads, deals, note_index
     result.indexed = writer.indexed
     return result

@@ -578,6 +578,12 @@ def _visibility_sql(owners: set[uuid.UUID], mark: str) -> tuple[str, list[Any]]:
     return sql, values * 4
 
 
+def _more_matches(query: str, count: int) -> bool:
+    """Whether the text index has more than ``count`` matches for ``query`` (SQLite)."""
+    sql = "SELECT count(*) FROM (SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT ?)"
+    return int(database.execute_sql(sql, (query, count + 1)).fetchone()[0]) > count
+
+
 def search(
     user: User, text: str, limit: int = 20, kinds: Iterable[str] | None = None
 ) -> list[SearchHit]:
@@ -620,13 +626,25 @@ def search(
         scored = [(row, float(row[4])) for row in rows]
     else:
         query = " ".join(f'"{term}"*' for term in terms)
+        # First the best matches from the text index alone (no row lookups), then their
+        # entries; only when visibility or kinds leave too few is every match joined.
+        top = pool * 8
         sql = (
-            "SELECT se.kind, se.record_id, se.title, se.subtitle, "
-            f"bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "
-            "FROM search_fts JOIN search_entry se ON se.id = search_fts.rowid "
-            f"WHERE search_fts MATCH ?{extra} ORDER BY score LIMIT ?"
+            "SELECT se.kind, se.record_id, se.title, se.subtitle, best.score FROM ("
+            f"SELECT rowid AS id, bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "
+            "FROM search_fts WHERE search_fts MATCH ? ORDER BY score LIMIT ?) AS best "
+            f"JOIN search_entry se ON se.id = best.id WHERE 1 = 1{extra} "
+            "ORDER BY best.score LIMIT ?"
         )
-        rows = database.execute_sql(sql, (query, *params, pool)).fetchall()
+        rows = database.execute_sql(sql, (query, top, *params, pool)).fetchall()
+        if len(rows) < pool and (where and _more_matches(query, top)):
+            sql = (
+                "SELECT se.kind, se.record_id, se.title, se.subtitle, "
+                f"bm25(search_fts, {TITLE_WEIGHT}, 1.0) AS score "
+                "FROM search_fts JOIN search_entry se ON se.id = search_fts.rowid "
+                f"WHERE search_fts MATCH ?{extra} ORDER BY score LIMIT ?"
+            )
+            rows = database.execute_sql(sql, (query, *params, pool)).fetchall()
         scored = [(row, -float(row[4])) for row in rows]
     typed = " ".join(terms)
     hits = [
