@@ -35,21 +35,18 @@ from desktopcrm.models.records import (
     StageKind,
 )
 from desktopcrm.services.errors import ServiceError, ValidationError
-from desktopcrm.services.search import index_record
-from desktopcrm.services.visibility import (
+from desktopcrm.services.records import (
     DuplicatesFound,
-    Page,
     clean_fields,
     create_record,
     delete_record,
     likely_duplicates,
     live,
-    paginate,
-    require_see,
-    scope,
     update_record,
     writing,
 )
+from desktopcrm.services.search import index_record
+from desktopcrm.services.visibility import Page, paginate, require_see, scope
 
 #: Fields of a contact that the create/update functions accept.
 CONTACT_FIELDS = frozenset(

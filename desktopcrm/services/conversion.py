@@ -24,17 +24,9 @@ from desktopcrm.services import custom_fields, documents, notes, tags
 from desktopcrm.services import deals as deal_service
 from desktopcrm.services.errors import ValidationError
 from desktopcrm.services.leads import refuse_converted
+from desktopcrm.services.records import DuplicatesFound, likely_duplicates, live, writing
 from desktopcrm.services.search import index_record
-from desktopcrm.services.visibility import (
-    DuplicatesFound,
-    likely_duplicates,
-    live,
-    require_assign,
-    require_edit,
-    require_see,
-    scope,
-    writing,
-)
+from desktopcrm.services.visibility import require_assign, require_edit, require_see, scope
 
 #: Movers for what later issues attach to leads (tasks, appointments, emails):
 #: ``mover(lead, contact)``, called inside the conversion transaction after the built-in ones.

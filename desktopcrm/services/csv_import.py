@@ -7,7 +7,7 @@ Contacts, Outlook) and custom fields (by name or key) are mapped to fields autom
 ``mapping`` overrides any of it.
 
 Validation applies the same rules as creating a record by hand, with the services' own
-functions (``visibility.clean_fields``, ``leads``/``deals`` cleaners, ``custom_fields``
+functions (``records.clean_fields``, ``leads``/``deals`` cleaners, ``custom_fields``
 parsers, ``visibility.require_assign``, ``duplicates``); valid rows are then written in
 batches with ``insert_rows`` (records, change-log rows, custom values, tags, search entries)
 inside one transaction per batch. A row that breaks any rule is rejected and reported with
@@ -59,6 +59,7 @@ from desktopcrm.services import tags as tag_service
 from desktopcrm.services.contacts import CONTACT_FIELDS, recompute_for
 from desktopcrm.services.duplicates import dedup_keys, find_duplicates_many
 from desktopcrm.services.errors import PermissionDenied, ServiceError, ValidationError
+from desktopcrm.services.records import clean_fields
 from desktopcrm.services.search import (
     IndexEntry,
     bulk_index,
@@ -69,7 +70,7 @@ from desktopcrm.services.search import (
     remove_many_from_index,
     words,
 )
-from desktopcrm.services.visibility import can_see, clean_fields, require_assign
+from desktopcrm.services.visibility import can_see, require_assign
 
 KINDS = ("lead", "contact", "company", "deal")
 PLURALS = {"lead": "leads", "contact": "contacts", "company": "companies", "deal": "deals"}

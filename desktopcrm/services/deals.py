@@ -30,19 +30,15 @@ from desktopcrm.models.records import (
 )
 from desktopcrm.services import contacts as contact_service
 from desktopcrm.services.errors import ValidationError
-from desktopcrm.services.visibility import (
-    Page,
+from desktopcrm.services.records import (
     clean_fields,
     create_record,
     delete_record,
     live,
-    paginate,
-    require_edit,
-    require_see,
-    scope,
     update_record,
     writing,
 )
+from desktopcrm.services.visibility import Page, paginate, require_edit, require_see, scope
 
 #: Called after every stage change, inside the transaction: ``hook(actor, deal, old, new)``.
 #: Automation registers here; a hook that raises undoes the move.

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from desktopcrm.models import User
 from desktopcrm.models.records import Contact, Deal, DealContact, Lead, record_kind
 from desktopcrm.services.errors import ServiceError
+from desktopcrm.services.records import writing
 from desktopcrm.services.search import (
     Term,
     digits,
@@ -40,7 +41,7 @@ from desktopcrm.services.search import (
     phone_tail,
     words,
 )
-from desktopcrm.services.visibility import require_edit, writing
+from desktopcrm.services.visibility import require_edit
 
 DuplicateKind = Literal["lead", "contact", "company"]
 

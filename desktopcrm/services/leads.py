@@ -18,21 +18,17 @@ import peewee
 from desktopcrm.models import User
 from desktopcrm.models.records import Lead, LeadStatus, LeadStatusKind, RecordKind
 from desktopcrm.services.errors import ServiceError, ValidationError
-from desktopcrm.services.visibility import (
+from desktopcrm.services.records import (
     DuplicatesFound,
-    Page,
     clean_fields,
     create_record,
     delete_record,
     likely_duplicates,
     live,
-    paginate,
-    require_admin,
-    require_edit,
-    scope,
     update_record,
     writing,
 )
+from desktopcrm.services.visibility import Page, paginate, require_admin, require_edit, scope
 
 #: Fields of a lead that ``create_lead`` / ``update_lead`` accept.
 LEAD_FIELDS = frozenset(

@@ -20,7 +20,8 @@ from desktopcrm.models import defaults as model_defaults
 from desktopcrm.models.records import Deal, LossReason, Pipeline, Stage, StageKind
 from desktopcrm.services import deals as deal_service
 from desktopcrm.services.errors import ServiceError, ValidationError
-from desktopcrm.services.visibility import live, require_admin, scope, writing
+from desktopcrm.services.records import live, writing
+from desktopcrm.services.visibility import require_admin, scope
 
 REASON_KINDS = (StageKind.LOST.value, StageKind.UNQUALIFIED.value)
 CENT = Decimal("0.01")

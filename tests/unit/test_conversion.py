@@ -23,7 +23,7 @@ from desktopcrm.models.records import (
 from desktopcrm.models.search import SearchEntry
 from desktopcrm.services import contacts, conversion, custom_fields, deals, leads
 from desktopcrm.services.errors import PermissionDenied, ServiceError, ValidationError
-from desktopcrm.services.visibility import DuplicatesFound
+from desktopcrm.services.records import DuplicatesFound
 from desktopcrm.services.workspace import Workspace
 from tests.unit.test_visibility import Team, make_team
 

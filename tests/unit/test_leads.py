@@ -12,7 +12,7 @@ from desktopcrm.models.records import Lead, LeadStatus, LeadStatusKind, RecordKi
 from desktopcrm.models.search import SearchEntry
 from desktopcrm.services import custom_fields, leads, tags
 from desktopcrm.services.errors import PermissionDenied, ServiceError, ValidationError
-from desktopcrm.services.visibility import DuplicatesFound
+from desktopcrm.services.records import DuplicatesFound
 from desktopcrm.services.workspace import Workspace
 from tests.unit.test_visibility import Team, make_team
 

@@ -8,7 +8,7 @@ import pytest
 
 from desktopcrm.models import ChangeLog, Profile, User
 from desktopcrm.models.records import Lead
-from desktopcrm.services import leads, users, visibility
+from desktopcrm.services import leads, records, users, visibility
 from desktopcrm.services.errors import PermissionDenied, ValidationError
 from desktopcrm.services.workspace import Workspace
 
@@ -138,7 +138,7 @@ def test_paginate_counts_the_whole_list(team: Team) -> None:
 def test_a_failed_write_leaves_nothing_behind_and_restores_the_object(team: Team) -> None:
     lead = lead_of(team.rep, "Before")
     seq = ChangeLog.last_seq()
-    with pytest.raises(RuntimeError), visibility.writing(team.rep, lead):
+    with pytest.raises(RuntimeError), records.writing(team.rep, lead):
         lead.last_name = "After"
         lead.save()
         raise RuntimeError("boom")
@@ -157,12 +157,12 @@ def test_writes_are_credited_to_the_actor(team: Team) -> None:
 
 def test_clean_fields_refuses_unknown_and_too_long_values() -> None:
     with pytest.raises(ValidationError, match="'colour' is not a field") as unknown:
-        visibility.clean_fields(Lead, {"colour": "red"}, {"city"})
+        records.clean_fields(Lead, {"colour": "red"}, {"city"})
     assert unknown.value.field == "colour"
     with pytest.raises(ValidationError, match="City is too long: at most 200") as long:
-        visibility.clean_fields(Lead, {"city": "x" * 201}, {"city"})
+        records.clean_fields(Lead, {"city": "x" * 201}, {"city"})
     assert long.value.field == "city"
-    assert visibility.clean_fields(Lead, {"city": "  Lyon "}, {"city"}) == {"city": "Lyon"}
+    assert records.clean_fields(Lead, {"city": "  Lyon "}, {"city"}) == {"city": "Lyon"}
     for bad in ("no-at", "a@b", "@example.com", "a b@example.com"):
         with pytest.raises(ValidationError, match="not an email address"):
-            visibility.clean_fields(Lead, {"email": bad}, {"email"})
+            records.clean_fields(Lead, {"email": bad}, {"email"})
