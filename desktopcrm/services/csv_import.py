@@ -632,7 +632,7 @@ class _Context:
         entity = _entity(kind)
         self.fields = {f.key: f for f in custom_fields.fields_of(entity)}
         self.required = [f for f in self.fields.values() if f.required]
-        self.choices = custom_fields._choices(f.id for f in self.fields.values())
+        self.choices = custom_fields.option_choices(f.id for f in self.fields.values())
         self.region = custom_fields.phone_region()
         self.seen: dict[str, int] = {}  # dedup key -> line of the first row with it
         self.companies: dict[str, uuid.UUID] = {}  # folded name -> id (found or created)
@@ -910,7 +910,7 @@ class _Context:
                 )
         for name, value in typed.items():
             try:
-                cleaned = deals._clean_deal({name: value})
+                cleaned = deals.clean_deal_fields({name: value})
             except ValidationError as exc:
                 text = str(value)
                 problems.append(
@@ -1312,7 +1312,7 @@ class TagCache:
         for name in names:
             key = tag_service.tag_key(name)
             if key not in self._ids:
-                self._ids[key] = tag_service._get_or_create(tag_service.clean_name(name)).id
+                self._ids[key] = tag_service.get_or_create_tag(tag_service.clean_name(name)).id
             result.append(self._ids[key])
         return list(dict.fromkeys(result))
 

@@ -719,7 +719,9 @@ def set_phone_region(actor: User, region: str) -> None:
 # --------------------------------------------------------------------------- values
 
 
-def _choices(field_ids: Iterable[uuid.UUID], include_deleted: bool = False) -> dict[Any, Any]:
+def option_choices(field_ids: Iterable[uuid.UUID], include_deleted: bool = False) -> dict[Any, Any]:
+    """The options of each field, in order, keyed by field id (one query; for validation and
+    bulk import)."""
     query = CustomFieldOption.select() if include_deleted else CustomFieldOption.live()
     query = query.where(CustomFieldOption.field.in_(list(field_ids))).order_by(
         CustomFieldOption.position, CustomFieldOption.created_at
@@ -764,7 +766,7 @@ def _store(
             f'{ENTITY_WORDS[entity].capitalize()} have no custom field "{unknown[0]}" '
             f"(fields: {known}).",
         )
-    choices = _choices(field.id for field in fields.values())
+    choices = option_choices(field.id for field in fields.values())
     parsed: dict[str, Any] = {}
     for key, raw in values.items():
         field = fields[key]
@@ -847,7 +849,7 @@ def _values_query(
         return result
     labels = {
         choice.id: choice.label
-        for options in _choices(by_id, include_deleted=True).values()
+        for options in option_choices(by_id, include_deleted=True).values()
         for choice in options
     }
     position = peewee.fn.COALESCE(CustomFieldOption.position, 0)
@@ -912,7 +914,7 @@ def copy_values(
     """
     source_fields = {field.key: field for field in fields_of(from_kind)}
     target_fields = {field.key: field for field in fields_of(to_kind)}
-    choices = _choices(field.id for field in target_fields.values())
+    choices = option_choices(field.id for field in target_fields.values())
     accepted: dict[str, object] = {}
     lost: list[str] = []
     for key, value in get_values(from_kind, from_id).items():
@@ -1023,7 +1025,7 @@ def filter_expression(
         return exists(
             column.contains(_as_text(_Ctx(field.key, field.name, (), "", False, None), value))
         )
-    choices = _choices([field.id]).get(field.id, []) if kind.has_options else []
+    choices = option_choices([field.id]).get(field.id, []) if kind.has_options else []
 
     def typed(raw: object) -> list[Any]:
         parsed = parse_value(

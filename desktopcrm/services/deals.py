@@ -115,7 +115,9 @@ _CLEANERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _clean_deal(values: Mapping[str, Any]) -> dict[str, Any]:
+def clean_deal_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Type and check deal field values (value, currency, probability, dates) before a write;
+    shared by the deal service and the bulk import."""
     typed = {
         name: _CLEANERS[name](value) if name in _CLEANERS else value
         for name, value in values.items()
@@ -242,7 +244,7 @@ def create_deal(
     the pipeline's."""
     target = _stage_for(pipeline, stage)
     pipeline_row = Pipeline.get_by_id(target.pipeline_id)
-    values = _clean_deal(
+    values = clean_deal_fields(
         {
             "name": name,
             "value": value,
@@ -282,7 +284,7 @@ def update_deal(
     """Change a deal's fields as loaded by the caller (a stale copy raises
     ``StaleRecordError``). Use ``move_deal`` for its stage and the contact functions for its
     contacts."""
-    values = _clean_deal(changes)
+    values = clean_deal_fields(changes)
     with writing(actor, deal):
         update_record(actor, deal, values, custom=custom, tags=tags)
     return deal

@@ -79,7 +79,8 @@ def all_tags() -> list[Tag]:
     return list(Tag.live().order_by(Tag.key))
 
 
-def _get_or_create(name: str) -> Tag:
+def get_or_create_tag(name: str) -> Tag:
+    """The tag with this (cleaned) name, created if missing; a deleted one is brought back."""
     key = name.lower()
     tag = Tag.get_or_none(Tag.key == key)
     if tag is not None:
@@ -125,7 +126,7 @@ def _change(record: BaseModel, compute: object) -> list[str]:
         current = {key: tag.name for key, tag in current_tags.items()}
         wanted: dict[str, str] = compute(current)  # type: ignore[operator]
         removed = [current_tags[key].id for key in current if key not in wanted]
-        added = {key: _get_or_create(name) for key, name in wanted.items() if key not in current}
+        added = {key: get_or_create_tag(name) for key, name in wanted.items() if key not in current}
         if removed:
             RecordTag.delete().where(
                 RecordTag.record_id == record.id, RecordTag.tag.in_(removed)
