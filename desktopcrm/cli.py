@@ -65,11 +65,15 @@ def _database_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser(*, full: bool = True) -> argparse.ArgumentParser:
+    """The options that come before a subcommand (the window's); ``full=False`` leaves out
+    ``--help`` and raises ArgumentError instead of exiting (see ``parse_args``)."""
     parser = argparse.ArgumentParser(
         prog="desktopcrm",
         description=f"{APP_NAME}: an offline-first CRM for small sales teams. "
         "Without a subcommand, opens the window.",
+        add_help=full,
+        exit_on_error=full,
     )
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     _database_options(parser, top=True)
@@ -88,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--theme", choices=("system", "light", "dark"), default=None, help="colour scheme"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _top_parser()
     sub = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -161,7 +170,21 @@ def _record_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> 
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    """Parse ``argv``; the subcommands' parsers are built only when it may need them.
+
+    Building them all costs start-up time the window does not need, so options alone (the
+    window's) are parsed by the top-level parser without help; anything else (a subcommand,
+    ``--help``, a mistake) goes to the full parser, which also reports errors.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        window, rest = _top_parser(full=False).parse_known_args(args)
+    except argparse.ArgumentError:
+        rest = args
+    if rest:
+        return build_parser().parse_args(args)
+    window.command = None
+    return window
 
 
 def fail(message: str) -> int:
