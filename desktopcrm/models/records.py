@@ -91,6 +91,14 @@ class _Person(BaseModel):
     owner_id: uuid.UUID | None
 
 
+#: The fields leads and contacts share (what conversion copies and a merge fills), owner aside.
+PERSON_FIELDS: tuple[str, ...] = tuple(
+    name
+    for name in _Person._meta.sorted_field_names
+    if name not in BaseModel.BOOKKEEPING and name != "owner"
+)
+
+
 class Lead(_Person):
     """Someone not yet in the pipeline. Converted leads keep a pointer to what they became."""
 

@@ -26,6 +26,7 @@ import peewee
 
 from desktopcrm.models import User
 from desktopcrm.models.records import (
+    PERSON_FIELDS,
     Contact,
     CustomerStatus,
     Deal,
@@ -49,27 +50,7 @@ from desktopcrm.services.search import index_record
 from desktopcrm.services.visibility import Page, paginate, require_see, scope
 
 #: Fields of a contact that the create/update functions accept.
-CONTACT_FIELDS = frozenset(
-    {
-        "name",
-        "first_name",
-        "last_name",
-        "title",
-        "email",
-        "phone",
-        "mobile",
-        "website",
-        "street",
-        "city",
-        "region",
-        "postal_code",
-        "country",
-        "source",
-        "description",
-        "owner",
-        "company",
-    }
-)
+CONTACT_FIELDS = frozenset({*PERSON_FIELDS, "name", "owner", "company"})
 
 
 def _full_name(first: str, last: str) -> str:

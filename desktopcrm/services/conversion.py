@@ -18,7 +18,7 @@ import peewee
 from desktopcrm.models import User, utcnow
 from desktopcrm.models.attachments import Document, RecordTag, Tag
 from desktopcrm.models.notes import Note
-from desktopcrm.models.records import Contact, Deal, Lead, RecordKind
+from desktopcrm.models.records import PERSON_FIELDS, Contact, Deal, Lead, RecordKind
 from desktopcrm.services import contacts as contact_service
 from desktopcrm.services import custom_fields, documents, notes, tags
 from desktopcrm.services import deals as deal_service
@@ -32,23 +32,6 @@ from desktopcrm.services.visibility import require_assign, require_edit, require
 #: ``mover(lead, contact)``, called inside the conversion transaction after the built-in ones.
 CARRY_OVER: list[Callable[[Lead, Contact], None]] = []
 
-#: Lead fields a new person contact gets.
-PERSON_FIELDS = (
-    "first_name",
-    "last_name",
-    "title",
-    "email",
-    "phone",
-    "mobile",
-    "website",
-    "street",
-    "city",
-    "region",
-    "postal_code",
-    "country",
-    "source",
-    "description",
-)
 #: Lead fields a new company gets (besides its name).
 COMPANY_FIELDS = ("website", "street", "city", "region", "postal_code", "country", "source")
 

@@ -16,7 +16,13 @@ from typing import Any
 import peewee
 
 from desktopcrm.models import User
-from desktopcrm.models.records import Lead, LeadStatus, LeadStatusKind, RecordKind
+from desktopcrm.models.records import (
+    PERSON_FIELDS,
+    Lead,
+    LeadStatus,
+    LeadStatusKind,
+    RecordKind,
+)
 from desktopcrm.services.errors import ServiceError, ValidationError
 from desktopcrm.services.records import (
     DuplicatesFound,
@@ -31,27 +37,7 @@ from desktopcrm.services.records import (
 from desktopcrm.services.visibility import Page, paginate, require_admin, require_edit, scope
 
 #: Fields of a lead that ``create_lead`` / ``update_lead`` accept.
-LEAD_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "company_name",
-        "title",
-        "email",
-        "phone",
-        "mobile",
-        "website",
-        "street",
-        "city",
-        "region",
-        "postal_code",
-        "country",
-        "source",
-        "description",
-        "owner",
-        "priority",
-    }
-)
+LEAD_FIELDS = frozenset({*PERSON_FIELDS, "company_name", "owner", "priority"})
 
 PRIORITIES = ("A", "B", "C")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
