@@ -3,7 +3,7 @@
 Actions (what must be done), statuses (how far it got) and variables (typed values: text,
 currency, date, number, dropdown) each have a name, an abbreviation and a font and background
 colour (seed ``003_*``). A label that notes use is deactivated rather than removed, so old
-notes keep showing it. Variable values are validated by ``custom_fields.parse_value``, like
+notes keep showing it. Variable values are validated by ``typed_values.parse_value``, like
 custom fields, and their changes are logged on the note as ``var.<name>``.
 """
 
@@ -31,7 +31,7 @@ from desktopcrm.models.notes import (
     VariableType,
 )
 from desktopcrm.models.records import RecordKind, record_kind
-from desktopcrm.services.custom_fields import (
+from desktopcrm.services.typed_values import (
     Choice,
     Stored,
     from_stored,
