@@ -57,7 +57,7 @@ from desktopcrm.models.records import (
 )
 from desktopcrm.services import custom_fields
 from desktopcrm.services.contacts import DealSummary, derived_statuses
-from desktopcrm.services.csv_import import bulk_pragmas, insert_rows
+from desktopcrm.services.importing.writing import bulk_pragmas, insert_rows
 from desktopcrm.services.search import (
     IndexEntry,
     bulk_index,

@@ -376,14 +376,21 @@ def _spelled_differently(email: str) -> bool:
 
 
 def find_duplicates_many(
-    kind: str, rows: Sequence[Mapping[str, Any]], min_score: float = STRONG_SCORE
+    kind: str,
+    rows: Sequence[Mapping[str, Any]],
+    min_score: float = STRONG_SCORE,
+    *,
+    keys: Sequence[Sequence[str]] | None = None,
 ) -> list[list[DuplicateMatch]]:
     """``find_duplicates`` for a batch of rows (imports): a few index lookups per batch.
 
     Candidates are the records sharing a row's email (looked up in the email column, and in
     the search index for Gmail and ``+tag`` spellings), phone digits, or (companies) name or
-    website; each is scored with the same rules as ``find_duplicates``.
+    website; each is scored with the same rules as ``find_duplicates``. ``keys``: each row's
+    ``dedup_keys``, when the caller has them already.
     """
+    if keys is None:
+        keys = [dedup_keys(kind, f) for f in rows]
     checked: DuplicateKind = kind  # type: ignore[assignment]
     model: type[Lead] | type[Contact] = Lead if kind == "lead" else Contact
     emails = sorted(
@@ -394,26 +401,24 @@ def find_duplicates_many(
         chunk = emails[start : start + 500]
         ids.update(r.id for r in model.select(model.id).where(model.email.in_(chunk)))
     groups: list[list[Term]] = []
-    for f in rows:
+    for f, row_keys in zip(rows, keys, strict=True):
         email = _text(f, "email")
         if email and _spelled_differently(email):
             groups.append([Term(w) for w in words(normalize_email(email).rpartition("@")[0])])
-        for phone in (_text(f, "phone"), _text(f, "mobile")):
-            tail = phone_tail(phone)
-            if len(tail) >= 7:
-                groups.append([Term(tail)])
-        if checked == "company":
-            name_words = company_words(_text(f, "name", "company_name"))
-            if name_words:
-                groups.append([Term(w) for w in name_words])
-            host = domain_of(_text(f, "website"))
-            if host:
-                groups.append([Term(w) for w in words(host)])
+        for key in row_keys:  # phone tails; a company's name words and website
+            what, _, value = key.partition(":")
+            if what == "phone":
+                groups.append([Term(value)])
+            elif what == "name":
+                groups.append([Term(w) for w in value.split()])
+            elif what == "site":
+                groups.append([Term(w) for w in words(value)])
     for start in range(0, len(groups), 300):
         ids.update(match_any(groups[start : start + 300], [kind], limit=None))
     by_key: dict[str, list[Lead | Contact]] = {}
-    for start in range(0, len(ids), 500):
-        id_chunk = sorted(ids)[start : start + 500]
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        id_chunk = ordered[start : start + 500]
         for record in model.select().where(model.id.in_(id_chunk)):
             if record.deleted_at is not None:
                 continue
@@ -422,9 +427,11 @@ def find_duplicates_many(
             for key in dedup_keys(kind, duplicate_fields(record)):
                 by_key.setdefault(key, []).append(record)
     result: list[list[DuplicateMatch]] = []
-    for f in rows:
+    if not by_key:
+        return [[] for _ in rows]
+    for f, row_keys in zip(rows, keys, strict=True):
         seen: dict[uuid.UUID, Lead | Contact] = {}
-        for key in dedup_keys(kind, f):
+        for key in row_keys:
             seen.update((r.id, r) for r in by_key.get(key, ()))
         matches = []
         for record in seen.values():

@@ -172,7 +172,24 @@ def _person_parts(record: Any) -> list[str]:
 
 
 # The entry builders read attributes only, so they take a model instance or a row (a named
-# tuple with the same names) alike: reindexing reads rows, which is many times faster.
+# tuple with the same names, or a ``RowView``) alike: reindexing reads rows, which is many
+# times faster.
+
+
+class RowView:
+    """A row (field name -> value) read by attribute, as the entry builders read records;
+    ``x_id`` reads the foreign key ``x`` (its id), a missing name reads ``None``."""
+
+    __slots__ = ("_row",)
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        row = self._row
+        if name not in row and name.endswith("_id"):
+            return row.get(name[:-3])
+        return row.get(name)
 
 
 def lead_entry(lead: Lead | Any, tags: Sequence[str] = ()) -> IndexEntry:
