@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from desktopcrm.qt import QMenu, QPoint, QSize, Qt, QToolButton, QWidget
-from desktopcrm.views.add_actions import AddAction, builtin_add_actions
 from desktopcrm.views.icons import icon
 
 if TYPE_CHECKING:
+    from desktopcrm.views.add_actions import AddAction
     from desktopcrm.views.context import AppContext
     from desktopcrm.views.main_window import MainWindow
 
@@ -43,6 +43,8 @@ class AddButton(QToolButton):
     def available(self) -> list[AddAction]:
         if not self._window.is_attached:
             return []
+        from desktopcrm.views.add_actions import builtin_add_actions
+
         return [a for a in builtin_add_actions() if a.available(self._window.context)]
 
     def refresh(self) -> None:

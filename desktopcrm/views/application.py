@@ -41,7 +41,7 @@ from desktopcrm.qt import QApplication, QEvent, QIcon, QObject, QTimer, Signal
 from desktopcrm.settings import Settings
 from desktopcrm.views.crash import CrashHandler, install_qt_message_handler
 from desktopcrm.views.resources import icon_path
-from desktopcrm.views.theme import ThemeManager
+from desktopcrm.views.theme import ThemeManager, new_application
 
 if TYPE_CHECKING:
     from desktopcrm.qt import QWidget
@@ -56,7 +56,7 @@ log = logging.getLogger("desktopcrm.views.application")
 def create_application(argv: list[str] | None = None) -> QApplication:
     """The QApplication, named, with the window icon (reused if one exists)."""
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(argv or [APP_NAME])
+    app = existing if isinstance(existing, QApplication) else new_application(argv or [APP_NAME])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -173,12 +173,13 @@ class Startup(QObject):
 
     def shutdown(self) -> None:
         """At quit: end the session, wait for background work, close this thread's connection."""
-        from desktopcrm.views.operations import wait_for_workers
-
         if self.monitor is not None:
             self.monitor.stop()
-        elif not wait_for_workers():
-            log.warning("background work still running at quit")
+        elif self.opener is not None:  # without it nothing ran in the background
+            from desktopcrm.views.operations import wait_for_workers
+
+            if not wait_for_workers():
+                log.warning("background work still running at quit")
         if self.context is not None and self.context.database_open:
             self.context.close_database()
 

@@ -9,24 +9,12 @@ import threading
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from desktopcrm.qt import (
-    QApplication,
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QObject,
-    QPlainTextEdit,
-    QPushButton,
-    Qt,
-    QtMsgType,
-    QVBoxLayout,
-    QWidget,
-    Signal,
-    qInstallMessageHandler,
-)
-from desktopcrm.views.desktop import open_folder
-from desktopcrm.views.icons import icon
+from desktopcrm.qt import QApplication, QObject, QtMsgType, Signal, qInstallMessageHandler
+
+if TYPE_CHECKING:
+    from desktopcrm.views.crash_dialog import CrashDialog
 
 log = logging.getLogger("desktopcrm.crash")
 qt_log = logging.getLogger("desktopcrm.qt")
@@ -50,75 +38,6 @@ def qt_message_handler(msg_type: QtMsgType, context: object, message: str) -> No
 
 def install_qt_message_handler() -> None:
     qInstallMessageHandler(qt_message_handler)
-
-
-class CrashDialog(QDialog):
-    """What happened, where the details are, and the choice to carry on or quit."""
-
-    def __init__(self, summary: str, details: str, log_path: Path, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("CrashDialog")
-        self.setWindowTitle("DesktopCRM ran into a problem")
-        self.setMinimumWidth(560)
-        self.log_path = log_path
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(22, 20, 22, 18)
-        layout.setSpacing(12)
-
-        head = QHBoxLayout()
-        badge = QLabel()
-        badge.setObjectName("CrashIcon")
-        badge.setPixmap(icon("warning", "danger").pixmap(32, 32))
-        badge.setAlignment(Qt.AlignmentFlag.AlignTop)
-        head.addWidget(badge)
-        text = QVBoxLayout()
-        title = QLabel("Something went wrong")
-        title.setObjectName("DialogTitle")
-        text.addWidget(title)
-        self.summary_label = QLabel(
-            f"{summary}\n\nThis is a bug in DesktopCRM, not something you did. Changes you saved "
-            f"before are safe in the database. The details are in {log_path}."
-        )
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        text.addWidget(self.summary_label)
-        head.addLayout(text, 1)
-        layout.addLayout(head)
-
-        self.details = QPlainTextEdit(details)
-        self.details.setObjectName("Details")
-        self.details.setReadOnly(True)
-        self.details.setAccessibleName("Error details")
-        self.details.setMinimumHeight(160)
-        layout.addWidget(self.details)
-
-        buttons = QHBoxLayout()
-        self.copy_button = QPushButton("Copy details")
-        self.copy_button.clicked.connect(self.copy_details)
-        self.folder_button = QPushButton("Open log folder")
-        self.folder_button.clicked.connect(lambda: open_folder(self.log_path))
-        self.quit_button = QPushButton("Quit")
-        self.quit_button.clicked.connect(self.quit_app)
-        self.continue_button = QPushButton("Continue")
-        self.continue_button.setProperty("primary", True)
-        self.continue_button.setDefault(True)
-        self.continue_button.clicked.connect(self.accept)
-        buttons.addWidget(self.copy_button)
-        buttons.addWidget(self.folder_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.quit_button)
-        buttons.addWidget(self.continue_button)
-        layout.addLayout(buttons)
-
-    def add_details(self, details: str) -> None:
-        self.details.appendPlainText("\n" + details)
-
-    def copy_details(self) -> None:
-        QApplication.clipboard().setText(self.details.toPlainText())
-
-    def quit_app(self) -> None:
-        self.done(QDialog.DialogCode.Rejected)
-        QApplication.exit(1)
 
 
 class CrashHandler(QObject):
@@ -164,6 +83,8 @@ class CrashHandler(QObject):
         self.excepthook(args.exc_type, args.exc_value, args.exc_traceback)
 
     def _show(self, summary: str, details: str) -> None:
+        from desktopcrm.views.crash_dialog import CrashDialog
+
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.add_details(details)
             return

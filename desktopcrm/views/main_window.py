@@ -30,7 +30,6 @@ from desktopcrm.qt import (
     Signal,
 )
 from desktopcrm.settings import config_dir
-from desktopcrm.views.desktop import open_folder
 from desktopcrm.views.opening_state import OpeningState
 from desktopcrm.views.screens import ScreenSpec, registered_screens
 from desktopcrm.views.sidebar import Sidebar
@@ -278,6 +277,8 @@ class MainWindow(QMainWindow):
         ).run()
 
     def open_log_folder(self) -> None:
+        from desktopcrm.views.desktop import open_folder
+
         open_folder(log_file_path())
 
     def add_user(self) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from desktopcrm.qt import QHBoxLayout, QLabel, QStatusBar, Qt, QWidget
 from desktopcrm.views.icons import icon
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from desktopcrm.services.presence import Peer
     from desktopcrm.views.context import AppContext
 
@@ -44,6 +45,8 @@ class IconLabel(QWidget):
 
 
 def _local_time(when: dt.datetime) -> str:
+    import datetime as dt  # only once there are peers: not worth its import before the window
+
     return when.replace(tzinfo=dt.UTC).astimezone().strftime("%H:%M")
 
 

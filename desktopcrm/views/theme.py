@@ -18,6 +18,22 @@ from desktopcrm.views.resources import style_path
 log = logging.getLogger("desktopcrm.views.theme")
 
 THEME_CHOICES = ("system", "light", "dark")
+#: The widget style the palette and the style sheets are made for.
+STYLE = "Fusion"
+#: The application property that says the application is in STYLE already.
+_STYLE_PROPERTY = "desktopcrm_style"
+
+
+def new_application(argv: list[str]) -> QApplication:
+    """A new QApplication in STYLE, chosen with Qt's ``-style`` argument.
+
+    ``setStyle`` (what ThemeManager does to an application made elsewhere) returns the QStyle,
+    and wrapping it makes PySide build its QStyle type and enums: ~10 ms before the first paint
+    that choosing the style on the command line does not cost.
+    """
+    app = QApplication([*argv, "-style", STYLE])
+    app.setProperty(_STYLE_PROPERTY, STYLE)
+    return app
 
 
 @cache
@@ -92,7 +108,9 @@ class ThemeManager(QObject):
         self._choice = choice if choice in THEME_CHOICES else "system"
         self.scheme = "light"
         self._system = app.styleHints().colorScheme()
-        app.setStyle(QStyleFactory.create("Fusion"))
+        if app.property(_STYLE_PROPERTY) != STYLE:
+            app.setStyle(QStyleFactory.create(STYLE))
+            app.setProperty(_STYLE_PROPERTY, STYLE)
         app.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         ThemeManager._current = self
 

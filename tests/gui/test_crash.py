@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from desktopcrm.qt import QObject, QtMsgType, Signal
-from desktopcrm.views.crash import CrashDialog, CrashHandler, qt_message_handler
+from desktopcrm.views.crash import CrashHandler, qt_message_handler
+from desktopcrm.views.crash_dialog import CrashDialog
 
 
 class Emitter(QObject):
