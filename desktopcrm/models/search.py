@@ -1,9 +1,11 @@
 """The full-text search index over leads, contacts, companies, deals and notes.
 
-``SearchEntry`` holds one row per searchable record (its kind, owner for visibility, and the
-title shown in results). The text itself is indexed by SQLite FTS5 (``search_fts``, rowid =
-``SearchEntry.id``, prefix indexes for type-ahead) or, on PostgreSQL, by a ``tsvector`` column
-with a GIN index. ``create_search_index`` builds whichever the database needs.
+``SearchEntry`` holds one row per searchable record: its kind, owner for visibility, the
+title shown in results, and ``title_key``, the title folded (its words, lower-case without
+accents, separated by single spaces) and indexed in byte order for type-ahead by title
+prefix. The text itself is indexed by SQLite FTS5 (``search_fts``, rowid = ``SearchEntry.id``,
+prefix indexes for type-ahead) or, on PostgreSQL, by a ``tsvector`` column with a GIN index.
+``create_search_index`` builds whichever the database needs.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class SearchEntry(peewee.Model):
     owner_id = peewee.UUIDField(null=True, index=True)
     title = peewee.CharField(max_length=400, default="")
     subtitle = peewee.CharField(max_length=400, default="")
+    title_key = peewee.CharField(max_length=400, default="")  # indexed by create_search_index
 
     class Meta:
         database = database
@@ -33,7 +36,13 @@ def create_search_index(db: peewee.Database) -> None:
         db.execute_sql(
             "CREATE INDEX IF NOT EXISTS search_entry_tsv ON search_entry USING gin (tsv)"
         )
+        # Byte order ("C"), so that a range of keys is a range of title prefixes.
+        db.execute_sql(
+            "CREATE INDEX IF NOT EXISTS search_entry_title_key "
+            'ON search_entry (title_key COLLATE "C")'
+        )
         return
+    db.execute_sql("CREATE INDEX IF NOT EXISTS search_entry_title_key ON search_entry (title_key)")
     db.execute_sql(
         "CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5("
         "title, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4')"
