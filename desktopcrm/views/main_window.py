@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         widget = self._screen_widgets.get(key)
         if widget is None:
             spec = next(s for s in self.screens if s.key == key)
-            widget = spec.factory(self.context)
+            widget = spec.build(self.context)
             widget.setObjectName(f"screen-{key}")
             self._screen_widgets[key] = widget
             self.stack.addWidget(widget)

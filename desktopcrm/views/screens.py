@@ -1,20 +1,19 @@
 """The screens of the main window. Each issue that adds a screen (Dashboard, Leads, Contacts,
-Companies, Deals, Board, Calendar, Tasks, Mail) adds its module to ``SCREEN_MODULES``; the
-module defines ``SCREEN``, a ``ScreenSpec``. Only real screens are listed: no placeholders."""
+Companies, Deals, Board, Calendar, Tasks, Mail) adds its ``ScreenSpec`` to ``SCREENS``. Only
+real screens are listed: no placeholders.
+
+A spec names its widget class as ``"module:Class"``; the module is imported the first time the
+screen is shown, so start-up does not grow with the number of screens."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from desktopcrm.qt import QWidget
     from desktopcrm.views.context import AppContext
-
-#: Modules that define a ``SCREEN``, in no particular order (``ScreenSpec.order`` sorts them).
-SCREEN_MODULES = ("desktopcrm.views.settings.screen",)
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,7 @@ class ScreenSpec:
         key: the name used by ``screenshot --screen``, QSettings and the command palette.
         title: shown in the sidebar and the top bar.
         icon: an icon name from resources/icons.
-        factory: builds the screen's widget (called the first time it is shown).
+        widget: ``"module:Class"`` of the screen's widget, built with the ``AppContext``.
         group: 'main' screens sit at the top of the sidebar, 'system' ones at the bottom.
         order: position within the group.
         keywords: extra words the command palette matches.
@@ -34,13 +33,32 @@ class ScreenSpec:
     key: str
     title: str
     icon: str
-    factory: Callable[[AppContext], QWidget]
+    widget: str
     group: str = "main"
     order: int = 100
     keywords: str = ""
 
+    def build(self, context: AppContext) -> QWidget:
+        """Import the screen's module and build its widget (the first time it is shown)."""
+        module, _, name = self.widget.partition(":")
+        widget: QWidget = getattr(importlib.import_module(module), name)(context)
+        return widget
+
+
+#: Every screen of this version, in no particular order (``group`` and ``order`` sort them).
+SCREENS: tuple[ScreenSpec, ...] = (
+    ScreenSpec(
+        key="settings",
+        title="Settings",
+        icon="settings",
+        widget="desktopcrm.views.settings.screen:SettingsScreen",
+        group="system",
+        order=100,
+        keywords="preferences options configuration",
+    ),
+)
+
 
 def registered_screens() -> list[ScreenSpec]:
     """Every screen of this version: the 'main' group first, then 'system'."""
-    specs = [importlib.import_module(name).SCREEN for name in SCREEN_MODULES]
-    return sorted(specs, key=lambda s: (s.group != "main", s.order, s.title))
+    return sorted(SCREENS, key=lambda s: (s.group != "main", s.order, s.title))

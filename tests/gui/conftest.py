@@ -46,9 +46,14 @@ def context(workspace: Workspace, theme: ThemeManager) -> Iterator[AppContext]:
 @pytest.fixture
 def with_demo_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     """Register a second screen (tests/gui/demo_screen.py) next to Settings."""
-    monkeypatch.setattr(
-        screens, "SCREEN_MODULES", (*screens.SCREEN_MODULES, "tests.gui.demo_screen")
+    demo = screens.ScreenSpec(
+        key="demo",
+        title="Demo",
+        icon="dashboard",
+        widget="tests.gui.demo_screen:DemoScreen",
+        order=1,
     )
+    monkeypatch.setattr(screens, "SCREENS", (*screens.SCREENS, demo))
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from desktopcrm.qt import (
     QWidget,
 )
 from desktopcrm.views.icons import icon
-from desktopcrm.views.screens import ScreenSpec
 
 if TYPE_CHECKING:
     from desktopcrm.views.context import AppContext
@@ -139,14 +138,3 @@ class SettingsScreen(QWidget):
         page = self.page(key)
         if focus is not None and hasattr(page, "focus_item"):
             page.focus_item(focus)
-
-
-SCREEN = ScreenSpec(
-    key="settings",
-    title="Settings",
-    icon="settings",
-    factory=SettingsScreen,
-    group="system",
-    order=100,
-    keywords="preferences options configuration",
-)
