@@ -570,3 +570,24 @@ def test_import_command_exit_codes_reports_and_undo(tmp_path: Path) -> None:
         "import", "--database", db, "lead", mapped, "--mapping", '{"Mail": "shoe_size"}'
     )
     assert wrong_field.returncode == 1 and "not a field of leads" in wrong_field.stderr
+
+
+def test_problems_beyond_the_memory_cap_are_kept_in_a_file(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from desktopcrm.services.importing import report as report_module
+
+    monkeypatch.setattr(report_module, "PROBLEMS_IN_MEMORY", 2)
+    source = tmp_path / "bad.csv"
+    lines = ["First Name,Last Name,Email"]
+    lines += [f"Ann,Bad{i},not-an-email-{i}" for i in range(5)]
+    lines += ["Ann,Good,good@example.com", "Ann,Twin,good@example.com"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_file(workspace.user, "contact", source, batch_size=2)
+    assert (report.accepted, report.rejected, report.problem_count) == (1, 6, 6)
+    assert len(report.problems) == 2  # in memory; the rest in the report's file
+    every = list(report.iter_problems())
+    assert [p.line for p in every] == [2, 3, 4, 5, 6, 8]
+    assert every[-1].reason == Problem.DUPLICATE and "line 7" in every[-1].message
+    assert len(report.as_dict()["problems"]) == 6
+    assert len(ImportRun.get_by_id(report.import_id).problems) == 6

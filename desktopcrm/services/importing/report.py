@@ -109,6 +109,9 @@ class ImportReport:
             self._spill.close()
             self._spill = None
 
+    def __del__(self) -> None:
+        self.close()
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "import_id": str(self.import_id) if self.import_id else None,
