@@ -97,10 +97,12 @@ class CustomValue(peewee.Model):
     class Meta:
         database = database
         table_name = "custom_value"
+        # (field, typed column, record): filters seek to the values, sorts read the field's
+        # values in order with the record id as the tie-break, without touching the table.
         indexes = (
             (("record_id", "field"), False),
-            (("field", "text_value"), False),
-            (("field", "number_value"), False),
-            (("field", "date_value"), False),
-            (("field", "option"), False),
+            (("field", "text_value", "record_id"), False),
+            (("field", "number_value", "record_id"), False),
+            (("field", "date_value", "record_id"), False),
+            (("field", "option", "record_id"), False),
         )

@@ -493,12 +493,37 @@ def open_database(
 
 
 def close_database() -> None:
-    """Close this thread's connection and unbind the models."""
+    """Close this thread's connection and unbind the models.
+
+    SQLite gets ``PRAGMA optimize`` first: it refreshes the planner's statistics of the tables
+    that changed much since they were last analysed (bounded by ``analysis_limit``, so it
+    stays quick on a big file), e.g. after an import.
+    """
     global _current_location
     db = database.obj
     if db is not None and not db.is_closed():
+        if isinstance(db, peewee.SqliteDatabase):
+            with contextlib.suppress(peewee.DatabaseError):
+                db.execute_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+                db.execute_sql("PRAGMA optimize")
         db.close()
     _current_location = None
+
+
+#: Rows ANALYZE samples per index (SQLite); enough for the planner, quick on 100k rows.
+ANALYSIS_LIMIT = 1000
+
+
+def refresh_statistics() -> None:
+    """Update the query planner's statistics after bulk writes (import, demo data, merge).
+
+    Without them SQLite may walk the all-NULL ``deleted_at`` index or a sort index when a
+    filter's index would find the rows at once (measured: 2-10x slower list pages).
+    """
+    db = database.obj
+    if isinstance(db, peewee.SqliteDatabase):
+        db.execute_sql(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+    db.execute_sql("ANALYZE")
 
 
 @contextlib.contextmanager

@@ -195,8 +195,8 @@ def has_no_value(model: type[BaseModel], field: CustomField) -> peewee.ColumnBas
 
 
 def sorted_values(
-    query: peewee.ModelSelect, model: type[BaseModel], field: CustomField
-) -> tuple[peewee.ModelSelect, Any, Any]:
+    query: peewee.ModelSelect[Any], model: type[BaseModel], field: CustomField
+) -> tuple[peewee.ModelSelect[Any], Any, Any]:
     """Restrict ``query`` to records with a value in ``field``, read in index order.
 
     Returns ``(query, key, record_id)``: ordering by ``key`` then ``record_id`` (both the same
@@ -220,9 +220,47 @@ def sorted_values(
     return query.where(column.is_null(False)), column, value.record_id
 
 
+def sort_options(field: CustomField) -> list[Any]:
+    """Every option id of a dropdown in sort order (their position; removed ones last)."""
+    query = (
+        CustomFieldOption.select(CustomFieldOption.id)
+        .where(CustomFieldOption.field == field.id)
+        .order_by(
+            CustomFieldOption.deleted_at.is_null(False),
+            CustomFieldOption.position,
+            CustomFieldOption.created_at,
+        )
+    )
+    return [option.id for option in query]
+
+
+def option_values(
+    query: peewee.ModelSelect[Any], model: type[BaseModel], field: CustomField, option_id: Any
+) -> tuple[peewee.ModelSelect[Any], Any]:
+    """Restrict ``query`` to records whose dropdown ``field`` is ``option_id``, in record-id
+    order straight from the (field, option, record) index: ``(query, record_id)``."""
+    value = _alias(field, "opt")
+    on = (value.record_id == model.id) & (value.field == field.id) & (value.option == option_id)
+    return query.join_from(model, value, on=on), value.record_id
+
+
+def option_counts(
+    query: peewee.ModelSelect[Any], model: type[BaseModel], field: CustomField
+) -> dict[Any, int]:
+    """How many records of ``query`` have each option of the dropdown ``field``."""
+    value = _alias(field, "count")
+    counted = (
+        query.select(value.option, peewee.fn.COUNT(peewee.SQL("*")))
+        .join_from(model, value, on=((value.record_id == model.id) & (value.field == field.id)))
+        .group_by(value.option)
+        .tuples()
+    )
+    return {option: int(count) for option, count in counted}
+
+
 def value_expression(
-    query: peewee.ModelSelect, model: type[BaseModel], field: CustomField
-) -> tuple[peewee.ModelSelect, Any]:
+    query: peewee.ModelSelect[Any], model: type[BaseModel], field: CustomField
+) -> tuple[peewee.ModelSelect[Any], Any]:
     """``(query, expression)``: the sort value of ``field`` on each row (NULL without one).
 
     For a sort key after the first (ordering within ties): a LEFT OUTER JOIN on the
@@ -252,7 +290,10 @@ def _first_option_position(model: type[BaseModel], field: CustomField) -> Any:
 
 
 def order_by(
-    query: peewee.ModelSelect, model: type[BaseModel], field: CustomField, descending: bool = False
+    query: peewee.ModelSelect[Any],
+    model: type[BaseModel],
+    field: CustomField,
+    descending: bool = False,
 ) -> peewee.ModelSelect:
     """Sort ``query`` by ``field`` (records without a value last), then by id, in one query.
 

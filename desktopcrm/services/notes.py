@@ -31,6 +31,8 @@ from desktopcrm.models.notes import (
     VariableType,
 )
 from desktopcrm.models.records import RecordKind, record_kind
+from desktopcrm.services.errors import PermissionDenied, ValidationError
+from desktopcrm.services.search import index_record
 from desktopcrm.services.typed_values import (
     Choice,
     Stored,
@@ -39,8 +41,6 @@ from desktopcrm.services.typed_values import (
     parse_value,
     to_stored,
 )
-from desktopcrm.services.errors import PermissionDenied, ValidationError
-from desktopcrm.services.search import index_record
 from desktopcrm.services.visibility import require_admin, require_edit
 
 L = TypeVar("L", NoteAction, NoteStatus, NoteVariable, NoteVariableOption)
