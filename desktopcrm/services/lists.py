@@ -700,9 +700,13 @@ class ListQuery:
                 return self._option_segments(custom, first.descending, rest)
             _, key, tie = custom_field_queries.sorted_values(model.select(), model, custom)
 
+            # Read from the sort field's index: semi-join filters (other custom fields, tags,
+            # search) are checked per row, not used to drive the query and sort its result.
+            driven = [_checked_per_row(condition, model) for condition in conditions]
+
             def valued(columns: Sequence[Any], keyed: bool = True) -> peewee.ModelSelect[Any]:
                 query, key_, tie_ = custom_field_queries.sorted_values(
-                    model.select(*columns).where(*conditions), model, custom
+                    model.select(*columns).where(*driven), model, custom
                 )
                 query, extra = self._rest(query, rest)
                 if not keyed:
@@ -725,10 +729,10 @@ class ListQuery:
             return [self._simple_segment(expanded + rest, [])]
         column = self._sort_column(first.field)
         if _is_text(column) or column.null:
-            # Not an index range: "name > ''" would make SQLite walk the name index even when
-            # a filter's own index finds the few rows at once.
-            unindexed = _unindexed(column)
-            present = unindexed > "" if _is_text(column) else unindexed.is_null(False)
+            # Text: not an index range ("name > ''" would make SQLite walk the name index even
+            # when a filter's own index finds the few rows at once); blanks are few and first.
+            # No value (NULL): a range, so the walk starts after the NULLs, which come first.
+            present = _unindexed(column) > "" if _is_text(column) else column.is_null(False)
             absent = (column == "") | column.is_null() if _is_text(column) else column.is_null()
             if _is_text(column) and not column.null:
                 absent = column == ""
@@ -926,6 +930,18 @@ def _date_value(value: Any) -> Any:
     if isinstance(value, str):
         return dt.date.fromisoformat(value[:10])
     return value
+
+
+def _checked_per_row(condition: Any, model: type[BaseModel]) -> Any:
+    """``id IN (subquery)`` as a per-row membership check that SQLite will not drive from."""
+    if (
+        isinstance(condition, peewee.Expression)
+        and condition.op == peewee.OP.IN
+        and condition.lhs is model.id
+        and not isinstance(database.obj, peewee.PostgresqlDatabase)
+    ):
+        return peewee.Expression(_unindexed(model.id), peewee.OP.IN, condition.rhs)
+    return condition
 
 
 def _unindexed(column: peewee.Field) -> Any:
