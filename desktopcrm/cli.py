@@ -212,6 +212,11 @@ def run(args: argparse.Namespace) -> int:
             f"The database could not be read or written ({exc}). If it is damaged, restore "
             "it from a backup: desktopcrm restore BACKUP."
         )
+    except BrokenPipeError:
+        # The reader went away (``desktopcrm search x | head``): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except OSError as exc:
         return fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
 

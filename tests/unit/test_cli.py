@@ -168,3 +168,40 @@ def test_check_on_postgresql(pg_url: str) -> None:
     backup = desktopcrm("backup", "/tmp/nowhere.sqlite", "--database", pg_url)
     assert backup.returncode == 1
     assert "pg_dump" in backup.stderr
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error_message(tmp_path: Path) -> None:
+    path = tmp_path / "crm.sqlite"
+    assert (
+        desktopcrm("demo", "--database", path, "--contacts", "1500", "--seed", "1").returncode == 0
+    )
+    reader = subprocess.run(
+        f"{sys.executable} -m desktopcrm --database {path} search a --limit 5000 | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert len(reader.stdout.splitlines()) == 1
+    assert "Broken pipe" not in reader.stderr
+    assert "Traceback" not in reader.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--database", "x.sqlite"],
+        ["--theme", "dark", "--quit-after-startup"],
+        ["--shared-file", "--database", "x.sqlite", "--quit-when-ready"],
+        ["check", "--database", "x.sqlite", "--json"],
+        ["--database", "x.sqlite", "backup", "dest/"],
+        ["--local-file", "search", "anna", "--limit", "3"],
+    ],
+)
+def test_fast_parse_agrees_with_the_full_parser(argv: list[str]) -> None:
+    from desktopcrm import cli
+
+    full = cli.build_parser().parse_args(argv)
+    assert vars(cli.parse_args(argv)) == vars(full)
