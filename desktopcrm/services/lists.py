@@ -891,7 +891,7 @@ def _converter(column: peewee.Field) -> Callable[[Any], Any] | None:
                 return value
             found = cache.get(value)
             if found is None:
-                found = cache[value] = _uuid(value)
+                found = cache[value] = uuid.UUID(value)
                 if len(cache) > 4096:
                     cache.clear()
             return found
@@ -904,20 +904,6 @@ def _converter(column: peewee.Field) -> Callable[[Any], Any] | None:
     if isinstance(column, peewee.CharField | peewee.TextField | peewee.IntegerField):
         return None
     return column.python_value
-
-
-_new_object = object.__new__
-_set_slot = object.__setattr__
-
-
-def _uuid(value: str) -> uuid.UUID:
-    """``uuid.UUID(value)``, three times faster for the 32 hex digits SQLite stores."""
-    if len(value) != 32:
-        return uuid.UUID(value)
-    result = _new_object(uuid.UUID)
-    _set_slot(result, "int", int(value, 16))
-    _set_slot(result, "is_safe", uuid.SafeUUID.unknown)
-    return result
 
 
 def _datetime_value(value: Any) -> Any:
