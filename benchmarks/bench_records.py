@@ -117,7 +117,7 @@ def p95(values: list[float]) -> float:
     return round(statistics.quantiles(values, n=20)[18], 3)
 
 
-def measure_queries(database: Path, seed: int) -> list[dict[str, Any]]:
+def measure_queries(database: Path, seed: int, verbose: bool = False) -> list[dict[str, Any]]:
     """Search and list timings, in this process (run as a child with the isolated env)."""
     from desktopcrm.models.records import Contact, Deal
     from desktopcrm.services.search import search, words
@@ -165,7 +165,7 @@ def measure_queries(database: Path, seed: int) -> list[dict[str, Any]]:
         }
     )
 
-    results.extend(measure_lists(admin, manager, rng))
+    results.extend(measure_lists(admin, manager, rng, verbose))
     return results
 
 
@@ -258,7 +258,9 @@ def list_specs(rng: random.Random) -> dict[str, list[Any]]:
     return {"builtin": builtin, "custom": custom}
 
 
-def measure_lists(admin: Any, manager: Any, rng: random.Random) -> list[dict[str, Any]]:
+def measure_lists(
+    admin: Any, manager: Any, rng: random.Random, verbose: bool = False
+) -> list[dict[str, Any]]:
     """p50/p95 of one page of 200 rows through ``services.lists``, per spec group and user.
 
     Pages as a lazy item model asks for them: ``first`` is the first page of a fresh
@@ -266,7 +268,8 @@ def measure_lists(admin: Any, manager: Any, rng: random.Random) -> list[dict[str
     page); ``jump`` is a page at a random position of a query that ran ``prepare()`` (what
     the model does in a worker when the list opens; its time is ``prepare_ms``). The target
     is on these three together. ``cold_jump`` is a random deep page of a fresh query with no
-    cursor (an OFFSET walk from the start), reported without a target.
+    cursor (an OFFSET walk from the start), reported without a target. ``verbose``: also
+    p50/p95/max of the pages of each spec (first, scroll and jump together), on stderr.
     """
     from desktopcrm.services.lists import ListQuery
 
@@ -289,11 +292,15 @@ def measure_lists(admin: Any, manager: Any, rng: random.Random) -> list[dict[str
                 "prepare": [],
             }
             worst: list[tuple[float, str]] = []
+            per_spec: dict[int, list[float]] = {n: [] for n in range(len(makers))}
+            labels: dict[int, str] = {}
             for round_ in range(4):
-                for make in makers:
+                for number, make in enumerate(makers):
                     spec = make()
                     elapsed = timed(lambda u=user, sp=spec: ListQuery(u, sp).page(0, 200))
                     times["first"].append(elapsed)
+                    per_spec[number].append(elapsed)
+                    labels.setdefault(number, str(spec))
                     worst.append((elapsed, f"first {spec}"))
                     query = ListQuery(user, spec)
                     times["prepare"].append(timed(query.prepare))
@@ -302,6 +309,7 @@ def measure_lists(admin: Any, manager: Any, rng: random.Random) -> list[dict[str
                         offset = rng.randint(0, max(0, size - 200))
                         elapsed = timed(lambda q=query, o=offset: q.page(o, 200))
                         times["jump"].append(elapsed)
+                        per_spec[number].append(elapsed)
                         worst.append((elapsed, f"jump@{offset} {spec}"))
                     if round_ == 0 and size > 400:
                         fresh = ListQuery(user, spec)
@@ -316,10 +324,18 @@ def measure_lists(admin: Any, manager: Any, rng: random.Random) -> list[dict[str
                                 lambda s=scroller, o=start + 200 * step: s.rows_at(o, 200)
                             )
                             times["scroll"].append(elapsed)
+                            per_spec[number].append(elapsed)
                             worst.append((elapsed, f"scroll@{start + 200 * step} {spec}"))
             pages = times["first"] + times["scroll"] + times["jump"]
             worst.sort(reverse=True)
             print(f"slowest {group}{user_label}: {worst[:4]}", file=sys.stderr)
+            if verbose:
+                for number, values in per_spec.items():
+                    print(
+                        f"  {group}{user_label} #{number:2d} p50 {statistics.median(values):6.1f}"
+                        f" p95 {p95(values):6.1f} max {max(values):6.1f} ms  {labels[number]}",
+                        file=sys.stderr,
+                    )
             figures: dict[str, Any] = {}
             for depth, values in times.items():
                 if values:
@@ -362,14 +378,14 @@ def sync_indexes(path: Path) -> None:
             wanted[sql.split('"')[1]] = sql
     tables = {model._meta.table_name for model in CRM_MODELS}
     existing = db.execute_sql(
-        "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
     ).fetchall()
     changed = False
-    for name, table in existing:
-        if table in tables and name not in wanted:
+    for name, table, sql in existing:
+        if table in tables and (name not in wanted or not _same_sql(sql, wanted[name])):
             db.execute_sql(f'DROP INDEX "{name}"')
             changed = True
-    names = {name for name, _ in existing}
+    names = {name for name, _, sql in existing if name in wanted and _same_sql(sql, wanted[name])}
     for name, sql in wanted.items():
         if name not in names:
             print(f"creating index {name} in the cached database...", file=sys.stderr)
@@ -378,6 +394,13 @@ def sync_indexes(path: Path) -> None:
     if changed:
         db.execute_sql("ANALYZE")
     db.close()
+
+
+def _same_sql(stored: str, wanted: str) -> bool:
+    """Whether an index's stored definition is the one the models define (changed columns)."""
+    return " ".join(stored.replace("IF NOT EXISTS ", "").split()) == " ".join(
+        wanted.replace("IF NOT EXISTS ", "").split()
+    )
 
 
 def workspace_users() -> list[Any]:
@@ -429,7 +452,7 @@ def section_of(result: dict[str, Any]) -> str:
 
 
 def measure(
-    seed: int, rebuild: bool, sections: tuple[str, ...] = SECTIONS
+    seed: int, rebuild: bool, sections: tuple[str, ...] = SECTIONS, verbose: bool = False
 ) -> Iterator[dict[str, Any]]:
     """Every figure, as soon as it is measured."""
     with temp_root() as tmp:
@@ -450,7 +473,15 @@ def measure(
             )
         if {"search", "lists"} & set(sections):
             proc = subprocess.run(
-                [sys.executable, __file__, "--queries", str(database), "--seed", str(seed)],
+                [
+                    sys.executable,
+                    __file__,
+                    "--queries",
+                    str(database),
+                    "--seed",
+                    str(seed),
+                    *(["--verbose"] if verbose else []),
+                ],
                 env=env,
                 capture_output=True,
                 text=True,
@@ -459,6 +490,8 @@ def measure(
             )
             if proc.returncode != 0:
                 raise BenchmarkError(f"query measurements failed:\n{proc.stderr}")
+            if verbose:
+                sys.stderr.write(proc.stderr)
             for line in proc.stdout.splitlines():
                 if line.strip() and section_of(result := json.loads(line)) in sections:
                     yield result
@@ -508,17 +541,20 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(SECTIONS),
         help=f"comma-separated sections to measure (default: all of {','.join(SECTIONS)})",
     )
+    parser.add_argument(
+        "--verbose", action="store_true", help="per-spec list timings (p50/p95/max) on stderr"
+    )
     parser.add_argument("--queries", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sections = tuple(s.strip() for s in args.only.split(",") if s.strip())
     if unknown := set(sections) - set(SECTIONS):
         parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
     if args.queries:
-        for result in measure_queries(args.queries, args.seed):
+        for result in measure_queries(args.queries, args.seed, args.verbose):
             emit(result)
         return 0
     try:
-        for result in measure(args.seed, args.rebuild, sections):
+        for result in measure(args.seed, args.rebuild, sections, args.verbose):
             emit(result)
     except (BenchmarkError, OSError, subprocess.SubprocessError) as error:
         return fail(NAME, error)

@@ -272,8 +272,11 @@ def _list_index(model: type[BaseModel], name: str, *columns: str) -> None:
 # Filters people often set on their own (the others narrow a list read in one of these orders).
 Contact.add_index(Contact.index(Contact.city, name="contact_city"))
 Contact.add_index(Contact.index(Contact.country, name="contact_country"))
-for _order in ("name", "created_at", "updated_at"):
+for _order in ("created_at", "updated_at"):
     _list_index(Contact, f"contact_live_{_order}", "is_company", _order, "id", "owner")
+# The default order of people and companies also holds the email, so a ``contains`` filter on
+# it (no index can seek to a substring) is checked on index entries, not on table rows.
+_list_index(Contact, "contact_live_name", "is_company", "name", "id", "owner", "email")
 for _order in ("created_at", "updated_at"):
     _list_index(Lead, f"lead_live_{_order}", _order, "id", "owner")
 _list_index(Lead, "lead_live_name", "last_name", "first_name", "id", "owner")

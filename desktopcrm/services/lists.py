@@ -263,6 +263,7 @@ class _Segment:
     size: int | None = None
     cursors: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     positions: list[int] = field(default_factory=lambda: [0])
+    ordered: bool | None = None
 
 
 def _is_text(column: peewee.Field) -> bool:
@@ -434,7 +435,8 @@ class ListQuery:
         at = segment.positions[bisect.bisect_right(segment.positions, local) - 1]
         query = segment.build(self._plain)
         if at > 0:
-            query = query.where(_after(segment.keys, segment.cursors[at], self._seeks()))
+            seek = self._seeks() or self._ordered_read(segment)
+            query = query.where(_after(segment.keys, segment.cursors[at], seek))
         query = query.order_by(*[key.ordering(i == 0) for i, key in enumerate(segment.keys)])
         if local > at:
             query = query.offset(local - at)
@@ -462,6 +464,24 @@ class ListQuery:
         if self._seek:
             return True
         return self._count is not None and self._count >= SEEK_MIN_ROWS
+
+    def _ordered_read(self, segment: _Segment) -> bool:
+        """Whether the database reads ``segment`` in its sort key's index order anyway (no
+        sort of the matches: the filters have no index of their own to drive from, e.g.
+        ``contains`` on text). Then a keyset condition must state the key as a range, or
+        every page after the first would walk the index from its start (SQLite: the plan of
+        the first page; asked once per segment)."""
+        if segment.ordered is None:
+            db = database.obj
+            if isinstance(db, peewee.PostgresqlDatabase):
+                segment.ordered = False
+            else:
+                query = segment.build(self._plain)
+                order = [key.ordering(i == 0) for i, key in enumerate(segment.keys)]
+                sql, params = query.order_by(*order).limit(BLOCK).sql()
+                plan = db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+                segment.ordered = not any("TEMP B-TREE" in str(row[-1]) for row in plan)
+        return segment.ordered
 
     @staticmethod
     def _remember(segment: _Segment, position: int, keys: tuple[Any, ...]) -> None:
