@@ -57,6 +57,9 @@ from desktopcrm.services.visibility import visible_owner_ids
 BLOCK = 200
 #: A filtered list this long is read along the sort key's index from a cursor (``_seeks``).
 SEEK_MIN_ROWS = 5000
+#: A semi-join filter (custom field, tags, search) matching this many records is checked per
+#: row of a built-in sort key's index rather than driving the query (``_walk_conditions``).
+WALK_MIN_MATCHES = 2000
 
 KINDS = ("lead", "person", "company", "contact", "deal")
 _MODELS: dict[str, type[BaseModel]] = {
@@ -305,6 +308,7 @@ class ListQuery:
         self.entity = _ENTITIES[spec.kind]
         self._custom: dict[str, CustomField] = {}
         self._conditions = self._where()
+        self._walk: list[Any] | None = None
         # Seek by the sort key's index unless filters narrow the list (see ``_after``).
         self._seek = not spec.filters and not (spec.search_text or "").strip()
         wanted = tuple(spec.columns) if spec.columns is not None else DEFAULT_COLUMNS[self.kind]
@@ -829,7 +833,7 @@ class ListQuery:
         self, sort: Sequence[SortKey], extra: list[Any], *, first_nullable: bool | None = None
     ) -> _Segment:
         model = self.model
-        conditions = [*self._conditions, *extra]
+        conditions = [*self._walk_conditions(), *extra]
         first = sort[0]
         first_column = self._sort_column(first.field)
         nullable = bool(first_column.null) if first_nullable is None else first_nullable
@@ -844,6 +848,20 @@ class ListQuery:
             return query.select_extend(first_column, *[k.expr for k in rest], model.id)
 
         return _Segment(build, keys)
+
+    def _walk_conditions(self) -> list[Any]:
+        """The list's conditions for reading along a built-in sort key's index: a semi-join
+        filter (custom field, tags, search) that matches many records (``WALK_MIN_MATCHES``)
+        is checked per row, so the database reads the sort index and stops after a page
+        instead of fetching and sorting every match. A few matches still drive the query."""
+        if self._walk is None:
+            self._walk = [
+                _checked_per_row(condition, self.model)
+                if _is_semi_join(condition, self.model) and _many(condition.rhs)
+                else condition
+                for condition in self._conditions
+            ]
+        return self._walk
 
     def _default_segment(self, extra: list[Any]) -> _Segment:
         sort = DEFAULT_SORT[self.kind]
@@ -936,6 +954,29 @@ def _date_value(value: Any) -> Any:
     if isinstance(value, str):
         return dt.date.fromisoformat(value[:10])
     return value
+
+
+def _is_semi_join(condition: Any, model: type[BaseModel]) -> bool:
+    return (
+        isinstance(condition, peewee.Expression)
+        and condition.op == peewee.OP.IN
+        and condition.lhs is model.id
+        and isinstance(condition.rhs, peewee.SelectBase | peewee.SQL)
+        and not isinstance(database.obj, peewee.PostgresqlDatabase)
+    )
+
+
+def _many(sub: Any) -> bool:
+    """Whether a semi-join's subquery yields at least ``WALK_MIN_MATCHES`` ids (counts no
+    further: an index range of at most that many entries)."""
+    if isinstance(sub, peewee.SQL):
+        sql, params = f"SELECT 1 FROM ({sub.sql}) LIMIT ?", [*(sub.params or []), 0]
+    else:
+        inner, inner_params = sub.sql()
+        sql, params = f"SELECT 1 FROM ({inner}) LIMIT ?", [*inner_params, 0]
+    params[-1] = WALK_MIN_MATCHES
+    rows = database.execute_sql(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()
+    return int(rows[0]) >= WALK_MIN_MATCHES
 
 
 def _checked_per_row(condition: Any, model: type[BaseModel]) -> Any:

@@ -407,6 +407,15 @@ def test_any_page_is_the_same_slice_of_the_whole_list(
     walker.prepare()
     for start in (0, 7, 33, len(wanted) - 5):
         assert [row.id for row in walker.rows_at(start, 20)] == wanted[start : start + 20]
+    # A semi-join filter with many matches is checked per row along the sort index.
+    monkeypatch.setattr(lists, "WALK_MIN_MATCHES", 5)
+    big = {v.record_id for v in CustomValue.select().where(CustomValue.field == size.id)}
+    sized = [record_id for record_id in expected if record_id in big]
+    walker = ListQuery(admin, ListSpec("person", [Filter("custom:size", "is_set")], [sort]))
+    walked = []
+    for start in range(0, len(sized) + 30, 30):
+        walked += [row.id for row in walker.rows_at(start, 30)]
+    assert walked == sized
 
 
 def test_refresh_sees_new_records(any_database: Workspace) -> None:
