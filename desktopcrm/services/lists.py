@@ -726,7 +726,14 @@ class ListQuery:
 
             # Read from the sort field's index: semi-join filters (other custom fields, tags,
             # search) are checked per row, not used to drive the query and sort its result.
-            driven = [_checked_per_row(condition, model) for condition in conditions]
+            # Checked on the value index's record id, so that a record failing the filter is
+            # skipped before its row is read (SQLite tests it in the outer loop).
+            driven = [
+                peewee.Expression(_unindexed(tie), peewee.OP.IN, condition.rhs)
+                if _is_semi_join(condition, model)
+                else _checked_per_row(condition, model)
+                for condition in conditions
+            ]
 
             def valued(columns: Sequence[Any], keyed: bool = True) -> peewee.ModelSelect[Any]:
                 query, key_, tie_ = custom_field_queries.sorted_values(
