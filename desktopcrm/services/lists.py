@@ -1043,7 +1043,13 @@ def _text_filter(column: peewee.Field, item: Filter) -> Any:
         return column != text
     if op == "contains":
         return column.contains(text)
-    return column.startswith(text)
+    if isinstance(database.obj, peewee.PostgresqlDatabase) or not text:
+        return column.startswith(text)
+    # SQLite's LIKE folds ASCII case only; the text with its ASCII letters in upper case is the
+    # least of its case variants, so every match sorts at or after it: a lower bound the
+    # column's index seeks to (a list sorted by it starts at the matches, not at "A").
+    lowest = "".join(c.upper() if c.isascii() else c for c in text)
+    return column.startswith(text) & (column >= lowest)
 
 
 def _ref_id(value: object, name: str) -> Any:

@@ -63,6 +63,11 @@ def test_text_filters_on_people(any_database: Workspace) -> None:
         "Anna Berg",
         "Berg GmbH",
     ]
+    # starts ignores case (a lower bound on the name index on SQLite must not lose any)
+    person(admin, "ana", "lópez")
+    assert people(Filter("name", "starts", "an")) == ["Anna Berg", "ana lópez"]
+    assert people(Filter("name", "starts", "ANA L")) == ["ana lópez"]
+    assert people(Filter("name", "starts", "cARLA")) == ["Carla Berger"]
 
 
 def test_status_owner_and_date_filters(any_database: Workspace) -> None:
