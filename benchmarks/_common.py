@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,19 @@ def fail(name: str, error: Exception) -> int:
     """Report a benchmark that could not measure anything; returns the exit status."""
     emit({"benchmark": name, "ok": False, "error": str(error)})
     return 1
+
+
+def main_with_runs(
+    doc: str, name: str, measure: Callable[[int], dict[str, Any]], argv: list[str] | None
+) -> int:
+    """The command line of a benchmark that takes ``--runs``: measure, print, exit status."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="measured runs (default 7)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    try:
+        emit(measure(args.runs))
+    except (BenchmarkError, OSError) as error:
+        return fail(name, error)
+    return 0

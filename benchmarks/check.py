@@ -6,17 +6,14 @@ unmeasured warm-up run. Prints one JSON object; the target is a median of at mos
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from _common import (
     APP,
-    BenchmarkError,
-    emit,
-    fail,
     init_database,
     isolated_env,
+    main_with_runs,
     median,
     rounded,
     temp_root,
@@ -47,16 +44,7 @@ def measure(runs: int) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="measured runs (default 7)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
-    try:
-        emit(measure(args.runs))
-    except (BenchmarkError, OSError) as error:
-        return fail(NAME, error)
-    return 0
+    return main_with_runs(__doc__ or NAME, NAME, measure, argv)
 
 
 if __name__ == "__main__":

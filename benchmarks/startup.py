@@ -17,17 +17,14 @@ Prints one JSON object; the target is first_paint <= 1.5 x bare; ready is report
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from _common import (
     APP,
-    BenchmarkError,
-    emit,
-    fail,
     init_database,
     isolated_env,
+    main_with_runs,
     median,
     rounded,
     temp_root,
@@ -83,16 +80,7 @@ def measure(runs: int) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7, help="measured runs of each (default 7)")
-    args = parser.parse_args(argv)
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
-    try:
-        emit(measure(args.runs))
-    except (BenchmarkError, OSError) as error:
-        return fail(NAME, error)
-    return 0
+    return main_with_runs(__doc__ or NAME, NAME, measure, argv)
 
 
 if __name__ == "__main__":

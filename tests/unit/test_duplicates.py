@@ -16,7 +16,6 @@ from desktopcrm.models.records import (
     Deal,
     DealContact,
     Lead,
-    LeadStatus,
     RecordKind,
     Stage,
 )
@@ -35,32 +34,10 @@ from desktopcrm.services.duplicates import (
 from desktopcrm.services.errors import PermissionDenied, ServiceError
 from desktopcrm.services.leads import create_lead
 from desktopcrm.services.notes import add_note
-from desktopcrm.services.search import index_record, search
+from desktopcrm.services.search import search
 from desktopcrm.services.workspace import Workspace
 
-
-def person(owner: User | None, first: str, last: str, **extra: Any) -> Contact:
-    contact = Contact(
-        first_name=first, last_name=last, name=f"{first} {last}".strip(), owner=owner, **extra
-    )
-    contact.save()
-    index_record(contact)
-    return contact
-
-
-def company(owner: User | None, name: str, **extra: Any) -> Contact:
-    contact = Contact(name=name, is_company=True, owner=owner, **extra)
-    contact.save()
-    index_record(contact)
-    return contact
-
-
-def lead(owner: User | None, first: str, last: str, **extra: Any) -> Lead:
-    status = LeadStatus.select().order_by(LeadStatus.position).first()
-    record = Lead(first_name=first, last_name=last, owner=owner, status=status, **extra)
-    record.save()
-    index_record(record)
-    return record
+from .indexed_records import company, lead, person
 
 
 def names(matches: list[Any]) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from desktopcrm.models import Profile, User, acting_as
 from desktopcrm.models.attachments import RecordTag, Tag
 from desktopcrm.models.notes import Note
-from desktopcrm.models.records import Contact, Deal, Lead, LeadStatus, Pipeline, Stage
+from desktopcrm.models.records import Contact, Deal, Pipeline, Stage
 from desktopcrm.services.search import (
     fold,
     index_record,
@@ -21,29 +21,7 @@ from desktopcrm.services.search import (
 )
 from desktopcrm.services.workspace import Workspace
 
-
-def person(owner: User | None, first: str, last: str, **extra: Any) -> Contact:
-    contact = Contact(
-        first_name=first, last_name=last, name=f"{first} {last}".strip(), owner=owner, **extra
-    )
-    contact.save()
-    index_record(contact)
-    return contact
-
-
-def company(owner: User | None, name: str, **extra: Any) -> Contact:
-    contact = Contact(name=name, is_company=True, owner=owner, **extra)
-    contact.save()
-    index_record(contact)
-    return contact
-
-
-def lead(owner: User | None, first: str, last: str, **extra: Any) -> Lead:
-    status = LeadStatus.select().order_by(LeadStatus.position).first()
-    record = Lead(first_name=first, last_name=last, owner=owner, status=status, **extra)
-    record.save()
-    index_record(record)
-    return record
+from .indexed_records import company, lead, person
 
 
 def deal(owner: User | None, name: str, contact: Contact | None = None) -> Deal:
