@@ -36,6 +36,10 @@ class AppContext(QObject):
     database_changed = Signal()  # another app (or this one) committed something
     database_reopened = Signal()
     message = Signal(str)  # a short status-bar message
+    #: A request to show one record's page: (``RecordKind`` value - 'lead', 'contact' (a person
+    #: or a company) or 'deal' - and the record's id as text). The main window answers it;
+    #: lists, search and the Add dialogs only emit it.
+    open_record = Signal(str, str)
 
     def __init__(
         self,
