@@ -28,6 +28,7 @@ from desktopcrm.models.base import ChangeLog
 from desktopcrm.models.db import DatabaseLocation, database, default_backup_dir
 from desktopcrm.models.defaults import CRM_MODELS, seed_defaults
 from desktopcrm.models.errors import MigrationError, NewerDatabaseError
+from desktopcrm.models.saved_lists import SavedList
 from desktopcrm.models.search import create_search_index
 from desktopcrm.models.user import Session, User
 
@@ -52,6 +53,7 @@ ALL_MODELS: list[type[peewee.Model]] = [
     Session,
     ChangeLog,
     *CRM_MODELS,
+    SavedList,
 ]
 
 
@@ -86,7 +88,7 @@ def _initial_schema(db: peewee.Database) -> None:
 
 
 def _crm_records(db: peewee.Database) -> None:
-    add_tables(db, CRM_MODELS)
+    add_tables(db, [*CRM_MODELS, SavedList])
     create_search_index(db)
     seed_defaults()
 
@@ -94,7 +96,9 @@ def _crm_records(db: peewee.Database) -> None:
 MIGRATIONS: list[Migration] = [
     Migration(1, "users, sessions and the change log", _initial_schema),
     Migration(
-        2, "leads, contacts, deals, pipelines, custom fields, notes, tags, search", _crm_records
+        2,
+        "leads, contacts, deals, pipelines, custom fields, notes, tags, search, saved lists",
+        _crm_records,
     ),
 ]
 
