@@ -59,6 +59,20 @@ def builtin_commands() -> list[Command]:
             keywords="integrity check verify database",
         ),
         Command(
+            "import-csv",
+            "Import CSV…",
+            "import",
+            lambda w: w.show_screen("settings", "import-export", focus="import"),
+            keywords="import csv file spreadsheet upload leads contacts deals",
+        ),
+        Command(
+            "export-csv",
+            "Export to CSV…",
+            "export",
+            lambda w: w.show_screen("settings", "import-export", focus="export"),
+            keywords="export csv file spreadsheet download",
+        ),
+        Command(
             "open-log-folder",
             "Open log folder",
             "log",

@@ -43,6 +43,36 @@ def _users(context: AppContext) -> QWidget:
     return UsersSection(context)
 
 
+def _pipelines(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.pipelines_section import PipelinesSection
+
+    return PipelinesSection(context)
+
+
+def _custom_fields(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.custom_fields_section import CustomFieldsSection
+
+    return CustomFieldsSection(context)
+
+
+def _note_labels(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.note_labels_section import NoteLabelsSection
+
+    return NoteLabelsSection(context)
+
+
+def _lead_statuses(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.lead_statuses_section import LeadStatusesSection
+
+    return LeadStatusesSection(context)
+
+
+def _import_export(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.import_export_section import ImportExportSection
+
+    return ImportExportSection(context)
+
+
 def _appearance(context: AppContext) -> QWidget:
     from desktopcrm.views.settings.appearance_section import AppearanceSection
 
@@ -71,6 +101,46 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "The people of the office and their profiles",
         _users,
         "people profiles admin manager team",
+    ),
+    SectionSpec(
+        "pipelines",
+        "Pipelines",
+        "board",
+        "Pipelines and their stages, and the reasons deals are lost or unqualified",
+        _pipelines,
+        "pipeline stages stage deals won lost unqualified reasons probability forecast",
+    ),
+    SectionSpec(
+        "custom-fields",
+        "Custom fields",
+        "fields",
+        "Fields of your own on leads, contacts and deals",
+        _custom_fields,
+        "custom fields field dropdown options multi-select columns",
+    ),
+    SectionSpec(
+        "notes",
+        "Notes",
+        "note",
+        "Actions, statuses and variables of notes, with their colours",
+        _note_labels,
+        "note notes actions action statuses status variables colours colors abbreviation",
+    ),
+    SectionSpec(
+        "lead-statuses",
+        "Lead statuses",
+        "flag",
+        "The statuses a lead goes through, with their colours",
+        _lead_statuses,
+        "lead leads status statuses new working unqualified colours colors",
+    ),
+    SectionSpec(
+        "import-export",
+        "Import & export",
+        "import",
+        "Import a CSV file, undo an import, export records to CSV",
+        _import_export,
+        "import export csv file undo spreadsheet excel backup",
     ),
     SectionSpec(
         "appearance",
