@@ -12,11 +12,15 @@ import uuid
 
 from desktopcrm.models.custom_fields import MAX_OPTIONS
 from desktopcrm.qt import (
+    QEvent,
     QHBoxLayout,
+    QKeyEvent,
     QLabel,
     QLineEdit,
+    QObject,
     QPlainTextEdit,
     QPushButton,
+    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -56,7 +60,7 @@ class OptionsEditor(QWidget):
         self.new_edit = QLineEdit()
         self.new_edit.setPlaceholderText("New option")
         self.new_edit.setAccessibleName("New option")
-        self.new_edit.returnPressed.connect(self._add_typed)
+        self.new_edit.installEventFilter(self)
         row.addWidget(self.new_edit, 1)
         self.add_button = QPushButton(icon("add"), "Add")
         self.add_button.setAccessibleName("Add the option")
@@ -86,6 +90,18 @@ class OptionsEditor(QWidget):
         self.paste_box.hide()
         layout.addWidget(self.paste_box)
         self._show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in the new option's box adds it (and does not press the dialog's button)."""
+        if (
+            watched is self.new_edit
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self._add_typed()
+            return True
+        return False
 
     def set_options(self, options: list[tuple[uuid.UUID, str]]) -> None:
         self._options = [(option_id.hex, option_id, label) for option_id, label in options]
