@@ -8,6 +8,7 @@ window), so the search box keeps the keyboard focus while the list follows the t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from desktopcrm.qt import (
     QAbstractItemView,
@@ -26,7 +27,7 @@ from desktopcrm.qt import (
 )
 from desktopcrm.views.palette_delegate import PaletteDelegate
 from desktopcrm.views.palette_model import PaletteModel
-from desktopcrm.views.search import SearchProvider, run_search
+from desktopcrm.views.search import SearchProvider, SearchResult, merge_results, run_search
 
 MIN_WIDTH = 520
 MAX_VISIBLE_ROWS = 9
@@ -51,6 +52,9 @@ class CommandPalette(QFrame):
         self.anchor = anchor or line_edit
         self.providers = list(providers)
         self.model = PaletteModel()
+        self._text = ""
+        self._immediate: list[SearchResult] = []
+        self._later: dict[int, list[SearchResult]] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -82,12 +86,34 @@ class CommandPalette(QFrame):
         self.update_results(self.line_edit.text())
 
     def update_results(self, text: str) -> None:
-        self.model.set_results(run_search(self.providers, text))
+        """Show the immediate results for ``text``; ask the asynchronous providers too."""
+        self._text = text
+        self._immediate = run_search(self.providers, text)
+        self._later = {}
+        self._show(self._immediate, keep=None)
+        for number, provider in enumerate(self.providers):
+            request = getattr(provider, "request", None)
+            if request is not None:
+                request(text, partial(self._delivered, number, text))
+
+    def _delivered(self, number: int, text: str, results: list[SearchResult]) -> None:
+        if text != self._text or not self.isVisible():
+            return
+        if not results and not self._later.get(number):
+            return
+        self._later[number] = results
+        current = self.current_row()
+        keep = self.model.result(current) if current > 0 else None
+        self._show(merge_results(self._immediate, *self._later.values()), keep=keep)
+
+    def _show(self, results: list[SearchResult], keep: SearchResult | None) -> None:
+        self.model.set_results(results)
         has_rows = self.model.rowCount() > 0
         self.view.setVisible(has_rows)
         self.empty_label.setVisible(not has_rows)
         if has_rows:
-            self.view.setCurrentIndex(self.model.index(0, 0))
+            row = results.index(keep) if keep is not None and keep in results else 0
+            self.view.setCurrentIndex(self.model.index(row, 0))
         self._place()
         self.show()
         self.raise_()

@@ -1,10 +1,9 @@
 """The global search's plug-in point.
 
 A ``SearchProvider`` turns typed text into ``SearchResult``s. Today the providers search what
-exists (screens, settings sections, commands, users); the issues that add records register a
-provider backed by the services' full-text search. ``search`` runs on the GUI thread, so a
-provider must answer in a few milliseconds (an indexed query with a small limit) or keep a
-cache it refreshes in an ``Operation``.
+exists (screens, settings sections, commands, users) on the GUI thread, so they must answer in
+a few milliseconds; ``AsyncSearchProvider``s (records: ``palette_records``) run their query in
+an ``Operation`` and deliver the results later, and the palette merges them.
 """
 
 from __future__ import annotations
@@ -32,6 +31,20 @@ class SearchProvider(Protocol):
     """Answers the palette's text; ``""`` asks for suggestions (may be none)."""
 
     def search(self, text: str) -> list[SearchResult]: ...
+
+
+class AsyncSearchProvider(SearchProvider, Protocol):
+    """A provider whose results come later (a query in an ``Operation``): the palette calls
+    ``request`` after ``search`` and merges what ``deliver`` hands back for the same text."""
+
+    def request(self, text: str, deliver: Callable[[list[SearchResult]], None]) -> None: ...
+
+
+def merge_results(*groups: Iterable[SearchResult]) -> list[SearchResult]:
+    """Results of several providers, best first (stable within equal scores)."""
+    results = [result for group in groups for result in group]
+    results.sort(key=lambda r: -r.score)
+    return results[:MAX_RESULTS]
 
 
 def match_score(text: str, title: str, keywords: str = "") -> float:
@@ -64,8 +77,4 @@ def match_score(text: str, title: str, keywords: str = "") -> float:
 
 def run_search(providers: Iterable[SearchProvider], text: str) -> list[SearchResult]:
     """Every provider's results, best first (stable within equal scores)."""
-    results: list[SearchResult] = []
-    for provider in providers:
-        results.extend(provider.search(text))
-    results.sort(key=lambda r: -r.score)
-    return results[:MAX_RESULTS]
+    return merge_results(*(provider.search(text) for provider in providers))

@@ -1,4 +1,4 @@
-"""What the global search finds today: screens, settings sections, commands and users."""
+"""What the global search finds: screens, settings sections, commands, users and records."""
 
 from __future__ import annotations
 
@@ -112,9 +112,12 @@ class UsersProvider:
 
 
 def builtin_providers(window: MainWindow) -> list[SearchProvider]:
+    from desktopcrm.views.palette_records import RecordsProvider
+
     return [
         ScreensProvider(window),
         CommandsProvider(window),
         SettingsSectionsProvider(window),
         UsersProvider(window),
+        RecordsProvider(window.context),
     ]
