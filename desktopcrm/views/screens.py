@@ -48,6 +48,38 @@ class ScreenSpec:
 #: Every screen of this version, in no particular order (``group`` and ``order`` sort them).
 SCREENS: tuple[ScreenSpec, ...] = (
     ScreenSpec(
+        key="leads",
+        title="Leads",
+        icon="leads",
+        widget="desktopcrm.views.lists.screen:LeadsScreen",
+        order=20,
+        keywords="lead prospects list smart lists filters",
+    ),
+    ScreenSpec(
+        key="contacts",
+        title="Contacts",
+        icon="contacts",
+        widget="desktopcrm.views.lists.screen:ContactsScreen",
+        order=30,
+        keywords="people persons contact list customers prospects smart lists filters",
+    ),
+    ScreenSpec(
+        key="companies",
+        title="Companies",
+        icon="companies",
+        widget="desktopcrm.views.lists.screen:CompaniesScreen",
+        order=40,
+        keywords="organisations organizations accounts company list smart lists filters",
+    ),
+    ScreenSpec(
+        key="deals",
+        title="Deals",
+        icon="deals",
+        widget="desktopcrm.views.lists.screen:DealsScreen",
+        order=50,
+        keywords="opportunities deal list pipeline stages smart lists filters",
+    ),
+    ScreenSpec(
         key="settings",
         title="Settings",
         icon="settings",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktopcrm.qt import QApplication
+from desktopcrm.qt import QApplication, QThreadPool
 from desktopcrm.services.errors import ServiceError
 from desktopcrm.services.workspace import Workspace
 from desktopcrm.views.application import create_application
@@ -14,6 +14,21 @@ from desktopcrm.views.theme import ThemeManager
 
 def available_screens() -> list[str]:
     return [spec.key for spec in registered_screens()]
+
+
+def settle(timeout_s: float = 10.0) -> None:
+    """Process events until background work started by the screen (rows read in a worker)
+    has finished and delivered its results, so the image shows the loaded screen."""
+    import time
+
+    pool = QThreadPool.globalInstance()
+    deadline = time.monotonic() + timeout_s
+    idle = 0
+    while time.monotonic() < deadline and idle < 3:
+        QApplication.processEvents()
+        idle = idle + 1 if pool.activeThreadCount() == 0 else 0
+        time.sleep(0.02)
+    QApplication.processEvents()
 
 
 def render_screen(
@@ -41,7 +56,7 @@ def render_screen(
     window.resize(*size)
     window.show_screen(name)
     window.show()
-    QApplication.processEvents()
+    settle()
     image = window.grab().toImage()
     window.close()
     window.deleteLater()

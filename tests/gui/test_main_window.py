@@ -8,11 +8,12 @@ from desktopcrm.views.user_dialog import AddUserDialog
 from tests.gui.conftest import offscreen_popup_noise, show_active
 
 
-def test_opens_on_settings_with_only_real_screens(window: MainWindow) -> None:
-    assert [s.key for s in window.screens] == ["settings"]
-    assert window.current_key == "settings"
-    assert window.top_bar.title.text() == "Settings"
-    assert not window.sidebar.main_nav.isVisible()  # no placeholder screens
+def test_opens_on_the_first_screen_with_only_real_screens(window: MainWindow) -> None:
+    keys = ["leads", "contacts", "companies", "deals", "settings"]
+    assert [s.key for s in window.screens] == keys
+    assert window.current_key == "leads"
+    assert window.top_bar.title.text() == "Leads"
+    assert window.sidebar.main_nav.count() == 4
     assert window.sidebar.system_nav.count() == 1
 
 
@@ -20,8 +21,9 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     win = MainWindow(context)
     qtbot.addWidget(win)
     show_active(qtbot, win)
-    assert [s.key for s in win.screens] == ["demo", "settings"]
-    qtbot.keyClick(win, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    keys = ["demo", "leads", "contacts", "companies", "deals", "settings"]
+    assert [s.key for s in win.screens] == keys
+    qtbot.keyClick(win, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
     assert win.current_key == "settings"
     assert win.stack.currentWidget().objectName() == "screen-settings"
     qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
@@ -30,10 +32,13 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     # keyboard in the sidebar itself
     win.sidebar.main_nav.setFocus()
     qtbot.keyClick(win.sidebar.main_nav, Qt.Key.Key_Down)
+    assert win.current_key == "leads"
+    win.sidebar.main_nav.setCurrentRow(win.sidebar.main_nav.count() - 1)
+    qtbot.keyClick(win.sidebar.main_nav, Qt.Key.Key_Down)
     assert win.current_key == "settings"
     assert win.sidebar.system_nav.hasFocus()
     qtbot.keyClick(win.sidebar.system_nav, Qt.Key.Key_Up)
-    assert win.current_key == "demo"
+    assert win.current_key == "deals"
 
 
 def test_ctrl_k_opens_the_palette_and_enter_runs_a_result(qtbot, window: MainWindow) -> None:
@@ -85,7 +90,15 @@ def test_ctrl_n_opens_add_menu_and_user_dialog(qtbot, window: MainWindow) -> Non
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     menu: QMenu = window.top_bar.add_button.menu_
     qtbot.waitUntil(menu.isVisible)
-    assert [a.text() for a in menu.actions()] == ["User…"]
+    assert [a.text() for a in menu.actions()] == [
+        "Lead…",
+        "Person…",
+        "Company…",
+        "Deal…",
+        "Note…",
+        "User…",
+    ]
+    menu.setActiveAction(menu.actions()[-1])
     qtbot.keyClick(menu, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AddUserDialog))
     dialog = QApplication.activeModalWidget()

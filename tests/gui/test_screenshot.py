@@ -53,9 +53,12 @@ def test_settings_screenshot(tmp_path: Path, theme: str) -> None:
 
 
 def test_screen_not_in_this_version(tmp_path: Path) -> None:
-    out = tmp_path / "leads.png"
-    result = screenshot(tmp_path, "--screen", "leads", "--out", str(out))
+    out = tmp_path / "calendar.png"
+    result = screenshot(tmp_path, "--screen", "calendar", "--out", str(out))
     assert result.returncode == 1
-    assert "The leads screen is not in this version yet; available: settings" in result.stderr
+    assert (
+        "The calendar screen is not in this version yet; available: leads, contacts, "
+        "companies, deals, settings" in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert not out.exists()

@@ -1,0 +1,1 @@
+"""The Leads, Contacts, Companies and Deals list screens."""

@@ -1,0 +1,570 @@
+"""A lazy table model over ``services.lists.ListQuery``: rows are read in blocks, off the GUI
+thread, as the view paints them.
+
+- ``set_spec`` (a filter, a sort, the search text, other columns) starts a new *generation*:
+  one background job builds the ``ListQuery``, reads the names rows refer to (``Lookups``) and
+  the first block; until it arrives the previous rows stay on screen. A job of an older
+  generation that is still running is interrupted (SQLite) and its result dropped, so typing
+  in the search box never queues stale queries.
+- ``data()`` for a row whose block is not loaded answers ``LOADING_ROLE`` (the delegate draws a
+  placeholder) and asks for the block; blocks are read one job at a time, the most recently
+  asked first, so a fast scroll reads what is on screen, not everything it passed.
+- The list's size comes from a second job on its own ``ListQuery`` (``count()``, then
+  ``prepare()`` for a long list, whose cursors the model then adopts so that a jump anywhere
+  is a keyset seek). Until then the model grows by ``fetchMore`` as the view scrolls.
+- ``refresh`` (the records changed) reads the blocks on screen again and the size, without a
+  reset, so the scroll position and the selection stay.
+
+Only the GUI thread touches the model's state; a ``ListQuery`` is used by one job at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import peewee
+
+from desktopcrm.models import User
+from desktopcrm.qt import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from desktopcrm.services.lists import BLOCK, DEFAULT_SORT, ListQuery, ListSpec, Row, SortKey
+from desktopcrm.views.lists.columns import (
+    ENTITY,
+    Column,
+    Lookups,
+    chip,
+    display,
+    engine_columns,
+)
+from desktopcrm.views.operations import Operation, Task
+
+log = logging.getLogger("desktopcrm.views.lists")
+
+Index = QModelIndex | QPersistentModelIndex
+ID_ROLE = Qt.ItemDataRole.UserRole
+CHIP_ROLE = Qt.ItemDataRole.UserRole + 1
+LOADING_ROLE = Qt.ItemDataRole.UserRole + 2
+STYLE_ROLE = Qt.ItemDataRole.UserRole + 3
+ROW_ROLE = Qt.ItemDataRole.UserRole + 4
+
+#: Blocks kept in memory (``BLOCK`` rows each); the least recently used go first.
+CACHED_BLOCKS = 48
+#: Block requests remembered while a job runs (older ones are dropped: scrolled past).
+WANTED_BLOCKS = 6
+#: A list longer than this is ``prepare``d after its count.
+PREPARE_MIN_ROWS = 4 * BLOCK
+
+
+@dataclass
+class _Opened:
+    query: ListQuery
+    lookups: Lookups
+    blocks: dict[int, list[Row]]
+
+
+class _Interrupter:
+    """The SQLite connection a job runs on, so a newer request can interrupt its query."""
+
+    def __init__(self) -> None:
+        self.connection: Any = None
+        self.stopped = False
+
+    def attach(self) -> None:
+        from desktopcrm.models import database
+
+        db = database.obj
+        if isinstance(db, peewee.SqliteDatabase):
+            self.connection = db.connection()
+
+    def interrupt(self) -> None:
+        self.stopped = True
+        connection = self.connection
+        if connection is not None:
+            # Closed meanwhile: nothing runs on it any more.
+            with contextlib.suppress(Exception):
+                connection.interrupt()
+
+
+class ListModel(QAbstractTableModel):
+    """Rows of one list kind for the signed-in user (``user`` is asked for at every load).
+
+    Signals:
+        loaded: the rows of a new or refreshed list arrived (its first block).
+        count_known: how many rows the list has.
+        failed: a load failed; the message says why (a bad filter value, the database).
+        busy_changed: a load is (not) running.
+    """
+
+    loaded = Signal()
+    count_known = Signal(int)
+    failed = Signal(str)
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        user: Callable[[], User],
+        kind: str,
+        columns: Sequence[Column],
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._user = user
+        self.kind = kind
+        self.columns: list[Column] = list(columns)
+        self.spec = ListSpec(kind, columns=engine_columns(self.columns))
+        self.lookups = Lookups()
+        self._generation = 0
+        self._query: ListQuery | None = None
+        self._blocks: OrderedDict[int, list[Row]] = OrderedDict()
+        self._rows = 0
+        self._count: int | None = None
+        self._open_pending: tuple[int, bool, list[int]] | None = None
+        self._wanted: list[int] = []
+        self._job: tuple[int, int | None, _Interrupter] | None = None  # generation, block
+        self._side: tuple[int, _Interrupter] | None = None
+        self._pump_scheduled = False
+        self._busy = False
+        self.error: str = ""
+        self.has_loaded = False
+
+    # ----------------------------------------------------------------- what to show
+
+    def set_spec(self, spec: ListSpec) -> None:
+        """Show the list ``spec`` describes (its columns follow ``self.columns``)."""
+        self.spec = replace(spec, kind=self.kind, columns=engine_columns(self.columns))
+        self._start(reset=True)
+
+    def set_columns(self, columns: Sequence[Column]) -> None:
+        """Show these columns (the rows are read again with what they need)."""
+        self.beginResetModel()
+        self.columns = list(columns)
+        self._blocks.clear()
+        self.endResetModel()
+        self.spec = replace(self.spec, columns=engine_columns(self.columns))
+        self._start(reset=True)
+
+    def refresh(self) -> None:
+        """Read the list again (the records changed), keeping what is on screen meanwhile."""
+        self._start(reset=False)
+
+    @property
+    def count(self) -> int | None:
+        """The list's size, once known."""
+        return self._count
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def sort_key(self) -> SortKey:
+        """The key the list is sorted by (its kind's default order unless chosen)."""
+        return self.spec.sort[0] if self.spec.sort else DEFAULT_SORT[self.kind][0]
+
+    def column_of(self, key: str) -> int:
+        return next((i for i, c in enumerate(self.columns) if c.key == key), -1)
+
+    def row(self, position: int) -> Row | None:
+        """The row at ``position`` if its block is loaded."""
+        block = self._blocks.get(position // BLOCK)
+        if block is None:
+            return None
+        offset = position % BLOCK
+        return block[offset] if offset < len(block) else None
+
+    def loaded_rows(self) -> dict[int, Row]:
+        """Every loaded row by position."""
+        result: dict[int, Row] = {}
+        for number, block in self._blocks.items():
+            for offset, row in enumerate(block):
+                result[number * BLOCK + offset] = row
+        return result
+
+    def position_of(self, record_id: uuid.UUID) -> int:
+        """The position of a loaded row by id (-1 when not loaded)."""
+        for position, row in self.loaded_rows().items():
+            if row.id == record_id:
+                return position
+        return -1
+
+    def query_spec(self) -> ListSpec:
+        return self.spec
+
+    # ----------------------------------------------------------------- loading
+
+    def _set_busy(self, busy: bool) -> None:
+        if busy != self._busy:
+            self._busy = busy
+            self.busy_changed.emit(busy)
+
+    def _start(self, *, reset: bool) -> None:
+        self._generation += 1
+        if self._job is not None and self._job[0] != self._generation:
+            self._job[2].interrupt()
+        if self._side is not None:
+            self._side[1].interrupt()
+            self._side = None
+        self._wanted.clear()
+        recent = [] if reset else list(reversed(self._blocks.keys()))[:3]
+        self._open_pending = (self._generation, reset, sorted({0, *recent}))
+        self._set_busy(True)
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            QTimer.singleShot(0, self._pump)
+
+    def _pump(self) -> None:
+        self._pump_scheduled = False
+        if self._job is not None:
+            return
+        if self._open_pending is not None:
+            generation, reset, blocks = self._open_pending
+            self._open_pending = None
+            self._run_open(generation, reset, blocks)
+            return
+        while self._wanted:
+            block = self._wanted.pop()
+            if block not in self._blocks and block * BLOCK < max(self._rows, 1):
+                self._run_block(block)
+                return
+
+    def _run_open(self, generation: int, reset: bool, blocks: list[int]) -> None:
+        user, spec = self._user(), self.spec
+        stopper = _Interrupter()
+
+        def work(_task: Task) -> _Opened:
+            from desktopcrm.views.lists.columns import load_lookups
+
+            stopper.attach()
+            query = ListQuery(user, spec)
+            lookups = load_lookups(ENTITY[spec.kind])
+            rows = {block: query.rows_at(block * BLOCK, BLOCK) for block in blocks}
+            return _Opened(query, lookups, rows)
+
+        self._job = (generation, None, stopper)
+        Operation(
+            self,
+            work,
+            on_success=lambda opened: self._opened(generation, reset, opened),
+            on_failure=lambda error: self._job_failed(generation, error),
+            title="read the list",
+        ).run()
+
+    def _run_block(self, block: int) -> None:
+        query, generation = self._query, self._generation
+        if query is None:
+            return
+        stopper = _Interrupter()
+
+        def work(_task: Task) -> list[Row]:
+            stopper.attach()
+            return query.rows_at(block * BLOCK, BLOCK)
+
+        self._job = (generation, block, stopper)
+        Operation(
+            self,
+            work,
+            on_success=lambda rows: self._block_read(generation, block, rows),
+            on_failure=lambda error: self._job_failed(generation, error),
+            title="read the list",
+        ).run()
+
+    def _run_side(self) -> None:
+        """Count the list, then prepare a long one, on a ListQuery of its own."""
+        user, spec, generation = self._user(), self.spec, self._generation
+        stopper = _Interrupter()
+
+        def work(task: Task) -> ListQuery:
+            stopper.attach()
+            query = ListQuery(user, spec)
+            count = query.count()
+            task.progress(count, count, "count")
+            if count >= PREPARE_MIN_ROWS and not stopper.stopped:
+                query.prepare()
+            return query
+
+        operation = Operation(
+            self,
+            work,
+            on_success=lambda query: self._prepared(generation, query),
+            on_failure=lambda error: self._side_failed(generation, error),
+            title="count the list",
+        )
+        operation.progressed.connect(lambda count, _total, _text: self._counted(generation, count))
+        self._side = (generation, stopper)
+        operation.run()
+
+    # ----------------------------------------------------------------- results
+
+    def _opened(self, generation: int, reset: bool, opened: _Opened) -> None:
+        self._job = None
+        if generation != self._generation:
+            self._schedule()
+            return
+        self.error = ""
+        self._query = opened.query
+        self.lookups = opened.lookups
+        first = opened.blocks.get(0, [])
+        exact = len(first) < BLOCK
+        if reset:
+            self.beginResetModel()
+            self._blocks.clear()
+            self._blocks.update(opened.blocks)
+            self._rows = len(first)
+            self._count = None
+            self.endResetModel()
+        else:
+            self._blocks.clear()
+            self._blocks.update(opened.blocks)
+            last = max(opened.blocks)
+            highest = last * BLOCK + len(opened.blocks[last])
+            if exact:
+                self._resize(len(first))
+            elif highest > self._rows:
+                self._resize(highest)
+            if self._rows and self.columns:
+                self.dataChanged.emit(
+                    self.index(0, 0), self.index(self._rows - 1, len(self.columns) - 1)
+                )
+        self.has_loaded = True
+        if exact:
+            self._count = len(first)
+            self.count_known.emit(self._count)
+            self._set_busy(False)
+        else:
+            self._run_side()
+        self.loaded.emit()
+        self._schedule()
+
+    def _block_read(self, generation: int, block: int, rows: list[Row]) -> None:
+        self._job = None
+        if generation == self._generation:
+            self._store(block, rows)
+            end = block * BLOCK + len(rows)
+            if self._count is None:
+                if len(rows) < BLOCK:
+                    self._count = end
+                    self._resize(end)
+                    self.count_known.emit(end)
+                    self._set_busy(False)
+                elif end > self._rows:
+                    self._resize(end)
+            first, last = block * BLOCK, min(end, self._rows) - 1
+            if last >= first and self.columns:
+                self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+        self._schedule()
+
+    def _counted(self, generation: int, count: int) -> None:
+        if generation != self._generation:
+            return
+        self._count = count
+        self._resize(count)
+        self.count_known.emit(count)
+        self._set_busy(False)
+
+    def _prepared(self, generation: int, query: ListQuery) -> None:
+        if generation != self._generation:
+            return
+        self._side = None
+        self._query = query  # its cursors reach every block: jumps are keyset seeks
+
+    def _job_failed(self, generation: int, error: BaseException) -> None:
+        self._job = None
+        if generation == self._generation:
+            self._failed(error)
+        self._schedule()
+
+    def _side_failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._generation:
+            self._side = None
+            self._failed(error)
+
+    def _failed(self, error: BaseException) -> None:
+        from desktopcrm.views.operations import failure_text, is_known_failure
+
+        self._set_busy(False)
+        if not is_known_failure(error) and not isinstance(error, peewee.PeeweeException):
+            import sys
+
+            sys.excepthook(type(error), error, error.__traceback__)
+            return
+        self.error = failure_text(error)
+        log.info("list %s failed: %s", self.kind, self.error)
+        self.failed.emit(self.error)
+
+    def _store(self, block: int, rows: list[Row]) -> None:
+        self._blocks[block] = rows
+        self._blocks.move_to_end(block)
+        while len(self._blocks) > CACHED_BLOCKS:
+            self._blocks.popitem(last=False)
+
+    def _resize(self, rows: int) -> None:
+        if rows > self._rows:
+            self.beginInsertRows(QModelIndex(), self._rows, rows - 1)
+            self._rows = rows
+            self.endInsertRows()
+        elif rows < self._rows:
+            self.beginRemoveRows(QModelIndex(), rows, self._rows - 1)
+            self._rows = rows
+            for block in [b for b in self._blocks if b * BLOCK >= rows]:
+                del self._blocks[block]
+            self.endRemoveRows()
+
+    def _want(self, block: int) -> None:
+        if self._job is not None and self._job[1] == block:
+            return
+        if block in self._wanted:
+            self._wanted.remove(block)
+        self._wanted.append(block)
+        del self._wanted[:-WANTED_BLOCKS]
+        self._schedule()
+
+    # ----------------------------------------------------------------- Qt model
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._rows
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return (
+            not parent.isValid()
+            and self._count is None
+            and self.has_loaded
+            and self._rows > 0
+            and self._rows % BLOCK == 0
+        )
+
+    def fetchMore(self, parent: Index) -> None:
+        if self.canFetchMore(parent):
+            self._want(self._rows // BLOCK)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < self._rows:
+            return None
+        if not 0 <= index.column() < len(self.columns):
+            return None
+        block = self._blocks.get(index.row() // BLOCK)
+        row = None
+        if block is not None:
+            offset = index.row() % BLOCK
+            row = block[offset] if offset < len(block) else None
+        if row is None:
+            if role == LOADING_ROLE:
+                return True
+            if role in (Qt.ItemDataRole.DisplayRole, ID_ROLE):
+                self._want(index.row() // BLOCK)
+            return None
+        column = self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            text = display(column, row, self.lookups)
+            if role == Qt.ItemDataRole.ToolTipRole and len(text) < 24:
+                return None
+            return text
+        if role == ID_ROLE:
+            return str(row.id)
+        if role == ROW_ROLE:
+            return row
+        if role == STYLE_ROLE:
+            return column.style
+        if role == CHIP_ROLE:
+            if column.style == "chip":
+                return chip(column, row, self.lookups)
+            if column.style == "tags":
+                names = row.get("tags") or []
+                return [(name, self.lookups.tag_colours.get(name)) for name in names]
+            if column.style == "owner":
+                owner = row.get("owner")
+                return self.lookups.users.get(owner, "") if owner is not None else ""
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.style in ("money", "number"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == LOADING_ROLE:
+            return False
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        column = self.columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Sort by {column.title.lower()}" if column.sort else column.title
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column.style in ("money", "number"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a column whose header allows it (others are ignored)."""
+        if not 0 <= column < len(self.columns):
+            return
+        field = self.columns[column].sort
+        if field is None:
+            return
+        key = SortKey(field, descending=order == Qt.SortOrder.DescendingOrder)
+        if tuple(self.spec.sort) != (key,):
+            self.set_spec(replace(self.spec, sort=(key,)))
+
+    # ----------------------------------------------------------------- selections
+
+    def ids_job(self, ranges: Sequence[tuple[int, int]]) -> Callable[[Task], list[uuid.UUID]]:
+        """Work that returns the ids of the rows in ``ranges`` (inclusive), for an Operation:
+        loaded rows from memory, the rest read by the list engine; the whole list by
+        ``ListQuery.ids``."""
+        loaded = self.loaded_rows()
+        user, spec, total = self._user(), self.spec, self._rows
+        whole = len(ranges) == 1 and ranges[0] == (0, total - 1) and self._count == total
+        known: dict[int, uuid.UUID] = {p: r.id for p, r in loaded.items()}
+
+        def work(task: Task) -> list[uuid.UUID]:
+            query = ListQuery(user, replace(spec, columns=()))
+            if whole:
+                return query.ids()
+            result: list[uuid.UUID] = []
+            for top, bottom in ranges:
+                position = top
+                while position <= bottom:
+                    task.check_cancelled()
+                    if position in known:
+                        result.append(known[position])
+                        position += 1
+                        continue
+                    size = min(BLOCK * 5, bottom - position + 1)
+                    rows = query.rows_at(position, size)
+                    if not rows:
+                        break
+                    result.extend(row.id for row in rows)
+                    position += len(rows)
+            return list(dict.fromkeys(result))
+
+        return work

@@ -1,0 +1,28 @@
+"""The list screens' own style sheet (``resources/styles/lists.qss``), filled from the theme's
+tokens and applied again when the theme changes."""
+
+from __future__ import annotations
+
+from functools import cache
+from string import Template
+
+from desktopcrm.qt import QWidget
+from desktopcrm.views.context import AppContext
+from desktopcrm.views.resources import style_path
+from desktopcrm.views.theme import ThemeManager, tokens
+
+
+@cache
+def _template() -> Template:
+    return Template(style_path("lists.qss").read_text("utf-8"))
+
+
+def list_style_sheet(scheme: str) -> str:
+    return _template().substitute(tokens(scheme))
+
+
+def apply_list_style(widget: QWidget, context: AppContext) -> None:
+    """Style ``widget`` for the current scheme, and again whenever the theme changes."""
+    widget.setStyleSheet(list_style_sheet(ThemeManager.current_scheme()))
+    if context.theme is not None:
+        context.theme.changed.connect(lambda scheme: widget.setStyleSheet(list_style_sheet(scheme)))

@@ -1,0 +1,66 @@
+"""The lazy list model: blocks read in the background, count, sort, refresh, qtmodeltester."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktopcrm.models import User
+from desktopcrm.models.records import Contact
+from desktopcrm.qt import QModelIndex, Qt
+from desktopcrm.services import contacts
+from desktopcrm.services.lists import BLOCK, Filter, ListSpec, SortKey
+from desktopcrm.views.lists.columns import BUILTIN, DEFAULT_KEYS
+from desktopcrm.views.lists.model import LOADING_ROLE, ListModel
+
+
+def people(actor: User, count: int) -> None:
+    for number in range(count):
+        contacts.create_person(
+            actor,
+            first_name=f"P{number:04d}",
+            last_name="Test",
+            city="Berlin" if number % 3 == 0 else "Rome",
+            check_duplicates=False,
+        )
+
+
+def model_for(context: Any, kind: str = "person") -> ListModel:
+    columns = [c for c in BUILTIN[kind] if c.key in DEFAULT_KEYS[kind]]
+    return ListModel(lambda: context.user, kind, columns)
+
+
+def test_rows_load_in_blocks_and_the_count_arrives(qtbot, context) -> None:
+    people(context.user, BLOCK + 50)
+    model = model_for(context)
+    with qtbot.waitSignal(model.count_known, timeout=5000) as counted:
+        model.set_spec(ListSpec("person"))
+    assert counted.args == [BLOCK + 50]
+    assert model.rowCount() == BLOCK + 50
+    assert model.index(0, 0).data() == "P0000 Test"
+    last = model.index(BLOCK + 10, 0)
+    assert last.data(LOADING_ROLE) is True  # second block not read yet
+    qtbot.waitUntil(lambda: last.data() == f"P{BLOCK + 10:04d} Test", timeout=5000)
+
+
+def test_sort_filter_and_refresh(qtbot, context, qtmodeltester) -> None:
+    people(context.user, 12)
+    model = model_for(context)
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.set_spec(ListSpec("person", filters=(Filter("city", "eq", "Berlin"),)))
+    assert model.rowCount() == 4
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.sort(0, Qt.SortOrder.DescendingOrder)
+    assert model.spec.sort == (SortKey("name", True),)
+    assert [model.index(r, 0).data() for r in range(4)] == [
+        "P0009 Test",
+        "P0006 Test",
+        "P0003 Test",
+        "P0000 Test",
+    ]
+    qtmodeltester.check(model)
+    Contact.update(city="Berlin").where(Contact.name == "P0001 Test").execute()
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.refresh()
+    assert model.rowCount() == 5
+    assert model.index(4, 0).data() == "P0000 Test"
+    assert model.index(4, 0, QModelIndex()).data(LOADING_ROLE) is False
