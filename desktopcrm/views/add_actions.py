@@ -21,7 +21,20 @@ class AddAction:
     available: Callable[[AppContext], bool]
 
 
+def _everyone(_context: AppContext) -> bool:
+    return True
+
+
+def _record(kind: str, label: str, icon: str) -> AddAction:
+    return AddAction(kind, label, icon, lambda w: w.add_record(kind), _everyone)
+
+
 def builtin_add_actions() -> list[AddAction]:
     return [
+        _record("lead", "Lead…", "leads"),
+        _record("person", "Person…", "contacts"),
+        _record("company", "Company…", "companies"),
+        _record("deal", "Deal…", "deals"),
+        _record("note", "Note…", "log"),
         AddAction("user", "User…", "user-add", lambda w: w.add_user(), lambda c: c.user.is_admin),
     ]

@@ -41,10 +41,23 @@ if TYPE_CHECKING:
     from desktopcrm.views.command_palette import CommandPalette
     from desktopcrm.views.context import AppContext
     from desktopcrm.views.operations import Operation
+    from desktopcrm.views.record.page import RecordPage
 
 log = logging.getLogger("desktopcrm.views.main_window")
 
 DEFAULT_SIZE = (1280, 820)
+#: Record pages kept alive (edits in progress survive going back and forth); pages with unsaved
+#: edits are never dropped.
+KEPT_RECORD_PAGES = 6
+#: The sidebar screen that lists each record kind, when this version has it.
+LIST_SCREENS = {
+    "lead": ("leads",),
+    "contact": ("contacts", "people", "companies"),
+    "deal": ("deals",),
+}
+
+#: Where the window is: ("screen", key) or ("record", kind, id).
+Place = tuple[str, ...]
 
 
 def window_state_store() -> QSettings:
@@ -70,6 +83,10 @@ class MainWindow(QMainWindow):
         self.screens: list[ScreenSpec] = registered_screens()
         self._screen_widgets: dict[str, QWidget] = {}
         self.current_key: str | None = None
+        #: The record page shown, if the window shows one (else a screen, ``current_key``).
+        self.current_record: RecordPage | None = None
+        self.record_pages: dict[tuple[str, str], RecordPage] = {}
+        self.history: list[Place] = []
         self.palette_popup: CommandPalette | None = None
 
         root = QWidget()
@@ -148,6 +165,7 @@ class MainWindow(QMainWindow):
         self.status.attach(context)
         self.top_bar.attach(context)
         self.top_bar.search.installEventFilter(self)  # builds the palette on first focus
+        context.open_record.connect(self.open_record)
         self.show_screen(self.requested_key)
         if self.opening_state is not None:
             self.stack.removeWidget(self.opening_state)
@@ -206,6 +224,8 @@ class MainWindow(QMainWindow):
         add("Ctrl+K", self.focus_search, "focus-search")
         add(QKeySequence.StandardKey.Find, self.focus_search, "find")
         add("Ctrl+N", self.show_add_menu, "add")
+        add("Alt+Left", self.go_back, "back")
+        add(QKeySequence.StandardKey.Back, self.go_back, "back-key")
         for index, spec in enumerate(self.screens[:9]):
             add(
                 f"Ctrl+{index + 1}",
@@ -246,9 +266,11 @@ class MainWindow(QMainWindow):
         self.requested_key = key
         if self._context is None:
             return
+        self._remember_place(("screen", key))
         widget = self.screen_widget(key)
         self.stack.setCurrentWidget(widget)
         self.current_key = key
+        self.current_record = None
         if section is not None and hasattr(widget, "show_section"):
             widget.show_section(section, focus)
 
@@ -260,6 +282,96 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(f"{spec.title} — {APP_NAME}")
             self.sidebar.select(key)
         return spec
+
+    # ---- record pages ------------------------------------------------------
+
+    def place(self) -> Place | None:
+        """Where the window is now (None before anything is shown)."""
+        if self.current_record is not None:
+            page = self.current_record
+            return ("record", page.kind.value, page.record_id.hex)
+        return ("screen", self.current_key) if self.current_key else None
+
+    def _remember_place(self, new: Place) -> None:
+        current = self.place()
+        if current is not None and current != new and not self._going_back:
+            self.history.append(current)
+            del self.history[:-50]
+
+    _going_back = False
+
+    def open_record(self, kind: str, record_id: str) -> RecordPage:
+        """Show the page of a lead, contact or deal (``AppContext.open_record``), in place of
+        the screen; Back (Alt+Left) returns to where the user was."""
+        from desktopcrm.views.record.page import RecordPage
+
+        key = (kind, record_id.replace("-", "").lower())
+        self._remember_place(("record", *key))
+        page = self.record_pages.pop(key, None)
+        if page is None:
+            page = RecordPage(self.context, kind, record_id)
+            page.back_requested.connect(self.go_back)
+            page.title_changed.connect(lambda title, p=page: self._record_title(p, title))
+            self.stack.addWidget(page)
+        self.record_pages[key] = page  # most recent last
+        self.stack.setCurrentWidget(page)
+        self.current_record = page
+        self._record_title(page, page.title or "Loading…")
+        self._mark_list_screen(kind)
+        self._drop_old_pages()
+        if not self._going_back or not page.isAncestorOf(self.focusWidget()):
+            page.back_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        return page
+
+    def _mark_list_screen(self, kind: str) -> None:
+        """Highlight the list the record belongs to (a click on it, or on any screen, shows
+        that screen), or no screen when this version has no such list."""
+        keys = {spec.key for spec in self.screens}
+        wanted = LIST_SCREENS.get(kind, ())
+        page = self.current_record
+        if kind == "contact" and page is not None and page.details is not None:
+            wanted = ("companies",) if page.details.is_company else ("contacts", "people")
+        self.sidebar.select(next((k for k in wanted if k in keys), ""))
+
+    def _record_title(self, page: RecordPage, title: str) -> None:
+        if page is self.current_record:
+            self.top_bar.title.setText(title)
+            self.setWindowTitle(f"{title} — {APP_NAME}")
+            self._mark_list_screen(page.kind.value)
+
+    def _drop_old_pages(self) -> None:
+        for key in list(self.record_pages):
+            if len(self.record_pages) <= KEPT_RECORD_PAGES:
+                break
+            page = self.record_pages[key]
+            if page is self.current_record or page.is_dirty():
+                continue
+            del self.record_pages[key]
+            self.stack.removeWidget(page)
+            page.deleteLater()
+
+    def go_back(self) -> None:
+        """Return to the screen or record shown before (Alt+Left)."""
+        if not self.is_attached or not self.history:
+            return
+        place = self.history.pop()
+        self._going_back = True
+        try:
+            if place[0] == "record":
+                self.open_record(place[1], place[2])
+            else:
+                self.show_screen(place[1])
+        finally:
+            self._going_back = False
+
+    def add_record(self, kind: str) -> None:
+        """Open the Universal Add dialog for ``kind`` (lead, person, company, deal, note)."""
+        from desktopcrm.views.record.add_dialogs import open_add_dialog
+
+        record = None
+        if self.current_record is not None and self.current_record.details is not None:
+            record = self.current_record.details.record
+        open_add_dialog(self.context, kind, self, current=record)
 
     # ---- commands ----------------------------------------------------------
 
