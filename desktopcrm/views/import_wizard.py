@@ -391,7 +391,7 @@ class ImportWizard(QDialog):
         page.table.resizeColumnToContents(0)
         page.table.resizeColumnToContents(1)
         page.table.resizeColumnToContents(2)
-        page.table.setColumnWidth(3, 360)
+        page.table.resizeColumnToContents(4)
         hidden = report.problem_count - len(report.problems)
         page.more.setVisible(hidden > 0)
         page.more.setText(

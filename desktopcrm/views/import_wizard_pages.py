@@ -192,7 +192,7 @@ class MappingPage(QWidget):
         skipped = [h for h, t in mapping.items() if not t]
         text = f"{len(used)} of {len(mapping)} columns will be imported."
         if skipped:
-            text += " Not imported: " + ", ".join(skipped[:8]) + ("…" if len(skipped) > 8 else "")
+            text += " Not imported: " + ", ".join(skipped[:8]) + ("…" if len(skipped) > 8 else ".")
         targets = [t for t in mapping.values() if t]
         doubles = sorted({t for t in targets if targets.count(t) > 1})
         if doubles:
