@@ -14,6 +14,7 @@ from desktopcrm.qt import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    Qt,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +25,7 @@ class _Dialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(400)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 18)
         layout.setSpacing(12)
