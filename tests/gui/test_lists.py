@@ -266,9 +266,9 @@ def test_deal_stage_needs_a_reason(qtbot, context) -> None:
     dialog = screen.findChild(ReasonDialog)
     assert dialog is not None and dialog.reason_combo.count() > 0
     dialog.note_edit.setPlainText("Budget cut")
+    reason = LossReason.get_by_id(dialog.reason)
     accept(qtbot, dialog)
     wait_bulk(qtbot, screen)
-    reason = LossReason.get_by_id(dialog.reason)
     for deal in Deal.select():
         assert (deal.stage_id, deal.loss_reason_id, deal.loss_note) == (
             lost.id,
