@@ -136,6 +136,7 @@ class ListModel(QAbstractTableModel):
         self._side: tuple[int, _Interrupter] | None = None
         self._pump_scheduled = False
         self._busy = False
+        self._reload_lookups = True
         self.error: str = ""
         self.has_loaded = False
 
@@ -144,7 +145,7 @@ class ListModel(QAbstractTableModel):
     def set_spec(self, spec: ListSpec) -> None:
         """Show the list ``spec`` describes (its columns follow ``self.columns``)."""
         self.spec = replace(spec, kind=self.kind, columns=engine_columns(self.columns))
-        self._start(reset=True)
+        self._start(reset=True, lookups=not self.has_loaded)
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         """Show these columns (the rows are read again with what they need)."""
@@ -153,7 +154,7 @@ class ListModel(QAbstractTableModel):
         self._blocks.clear()
         self.endResetModel()
         self.spec = replace(self.spec, columns=engine_columns(self.columns))
-        self._start(reset=True)
+        self._start(reset=True, lookups=not self.has_loaded)
 
     def refresh(self) -> None:
         """Read the list again (the records changed), keeping what is on screen meanwhile."""
@@ -208,7 +209,9 @@ class ListModel(QAbstractTableModel):
             self._busy = busy
             self.busy_changed.emit(busy)
 
-    def _start(self, *, reset: bool) -> None:
+    def _start(self, *, reset: bool, lookups: bool = True) -> None:
+        """A new generation; ``lookups``: read the names rows refer to again (a refresh),
+        rather than keep them (another filter, sort or search on the same records)."""
         self._generation += 1
         if self._job is not None and self._job[0] != self._generation:
             self._job[2].interrupt()
@@ -217,6 +220,7 @@ class ListModel(QAbstractTableModel):
             self._side = None
         self._wanted.clear()
         recent = [] if reset else list(reversed(self._blocks.keys()))[:3]
+        self._reload_lookups = self._reload_lookups or lookups
         self._open_pending = (self._generation, reset, sorted({0, *recent}))
         self._set_busy(True)
         self._schedule()
@@ -244,13 +248,15 @@ class ListModel(QAbstractTableModel):
     def _run_open(self, generation: int, reset: bool, blocks: list[int]) -> None:
         user, spec = self._user(), self.spec
         stopper = _Interrupter()
+        known = None if self._reload_lookups else self.lookups
+        self._reload_lookups = False
 
         def work(_task: Task) -> _Opened:
             from desktopcrm.views.lists.columns import load_lookups
 
             stopper.attach()
             query = ListQuery(user, spec)
-            lookups = load_lookups(ENTITY[spec.kind])
+            lookups = known if known is not None else load_lookups(ENTITY[spec.kind])
             rows = {block: query.rows_at(block * BLOCK, BLOCK) for block in blocks}
             return _Opened(query, lookups, rows)
 
