@@ -225,7 +225,6 @@ class MainWindow(QMainWindow):
         add(QKeySequence.StandardKey.Find, self.focus_search, "find")
         add("Ctrl+N", self.show_add_menu, "add")
         add("Alt+Left", self.go_back, "back")
-        add(QKeySequence.StandardKey.Back, self.go_back, "back-key")
         for index, spec in enumerate(self.screens[:9]):
             add(
                 f"Ctrl+{index + 1}",

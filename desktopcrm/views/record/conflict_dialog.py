@@ -67,6 +67,7 @@ class ConflictDialog(QDialog):
             title.setText(f"{who} deleted this {what} while you were editing it")
         title.setObjectName("DialogTitle")
         title.setWordWrap(True)
+        self.title_text = title.text()
         layout.addWidget(title)
         intro = QLabel(
             "Your changes are not saved yet. Their version is saved. Choose what to keep: "

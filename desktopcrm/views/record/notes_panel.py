@@ -98,8 +98,8 @@ class NoteComposer(QWidget):
         self.error = error_label()
         self.error.setAccessibleName("Note problem")
         layout.addWidget(self.error)
-        shortcut = QShortcut(QKeySequence("Ctrl+Return"), self.body)
-        shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self.submit)
         self._variables: dict[str, NoteVariable] = {}
 

@@ -308,6 +308,9 @@ class RecordPage(QWidget):
         """Read the record again in the background (edits in progress are kept)."""
         if not self._context.database_open:
             return None
+        if self.details is not None and not self.isVisible():
+            self._stale = True  # read again when shown
+            return None
         if self.operation is not None and self.operation.running:
             self._again = True
             return self.operation
@@ -330,6 +333,9 @@ class RecordPage(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         if not isinstance(error, ServiceError | DatabaseError):
+            if not self._context.database_open or not self.isVisible():
+                log.warning("could not load a hidden record page: %s", error)
+                return
             raise error
         self.problem = str(error)
         if self.deleted_record is None:

@@ -78,6 +78,7 @@ class RecordPicker(QLineEdit):
         self._context = context
         self.kinds = tuple(kinds)
         self.selected: PickedRecord | None = None
+        self._pending_title = ""
         self.setObjectName("RecordPicker")
         self.setPlaceholderText(placeholder)
         self.setClearButtonEnabled(True)
@@ -164,11 +165,13 @@ class RecordPicker(QLineEdit):
         # QCompleter writes the row's text into the edit after activation: ours goes last.
         title = picked.title if picked else ""
         self.setText(title)
-        QTimer.singleShot(0, lambda: self._restore_title(title))
+        self._pending_title = title
+        QTimer.singleShot(0, self._restore_title)
         self.setProperty("linked", picked is not None)
         self._repolish()
 
-    def _restore_title(self, title: str) -> None:
+    def _restore_title(self) -> None:
+        title = self._pending_title
         if self.selected is not None and self.text() != title:
             self.setText(title)
 
