@@ -36,6 +36,7 @@ import peewee
 
 from desktopcrm.models import User, database
 from desktopcrm.models.attachments import RecordTag, Tag
+from desktopcrm.models.db import insert_many
 from desktopcrm.models.notes import Note
 from desktopcrm.models.records import Contact, Deal, Lead
 from desktopcrm.models.search import SearchEntry
@@ -308,7 +309,7 @@ def _write_texts(rows: Sequence[tuple[int, str, str]], *, replace: bool) -> None
     cursor = db.cursor()
     if replace:
         cursor.executemany("DELETE FROM search_fts WHERE rowid = ?", [(row[0],) for row in rows])
-    cursor.executemany("INSERT INTO search_fts(rowid, title, body) VALUES (?, ?, ?)", rows)
+    insert_many("search_fts", ("rowid", "title", "body"), rows)
 
 
 def _new_ids(count: int) -> list[int]:
@@ -324,6 +325,64 @@ def _new_ids(count: int) -> list[int]:
     return list(range(start, start + count))
 
 
+#: The columns ``write_index`` writes (PostgreSQL adds ``tsv``; SQLite writes ``search_fts``).
+ENTRY_COLUMNS = ("id", "kind", "record_id", "owner_id", "title", "subtitle", "title_key")
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """Search entries converted for the driver, without their ids yet (``index_rows``)."""
+
+    entries: list[tuple[Any, ...]]  # ENTRY_COLUMNS but the id
+    texts: list[tuple[str, str]]  # (title text, body text) of each entry
+
+
+def index_rows(entries: Iterable[IndexEntry]) -> IndexRows:
+    """The rows ``write_index`` writes for ``entries`` (the Python half of indexing)."""
+    record_id = SearchEntry.record_id.db_value
+    owner_id = SearchEntry.owner_id.db_value
+    rows: list[tuple[Any, ...]] = []
+    texts: list[tuple[str, str]] = []
+    for entry in entries:
+        text = _index_text(entry)
+        texts.append(text)
+        rows.append(
+            (
+                entry.kind,
+                record_id(entry.record_id),
+                owner_id(entry.owner_id),
+                entry.title[:400],
+                entry.subtitle[:400],
+                text[0][:400],
+            )
+        )
+    return IndexRows(rows, texts)
+
+
+def write_index(rows: IndexRows) -> int:
+    """Add the entries of ``index_rows`` (records that have none yet); returns how many."""
+    if not rows.entries:
+        return 0
+    with database.atomic():
+        ids = _new_ids(len(rows.entries))
+        entries = [(i, *row) for i, row in zip(ids, rows.entries, strict=True)]
+        if _is_postgres():
+            database.obj.cursor().executemany(
+                "INSERT INTO search_entry ({}, tsv) VALUES ({}, {})".format(
+                    ", ".join(ENTRY_COLUMNS),
+                    ", ".join(["%s"] * len(ENTRY_COLUMNS)),
+                    "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s)",
+                ),
+                [(*row, *text) for row, text in zip(entries, rows.texts, strict=True)],
+            )
+        else:
+            insert_many("search_entry", ENTRY_COLUMNS, entries)
+            _write_texts(
+                [(i, *text) for i, text in zip(ids, rows.texts, strict=True)], replace=False
+            )
+    return len(entries)
+
+
 def bulk_index(entries: Iterable[IndexEntry]) -> int:
     """Add entries for records that have none yet, in batches; returns how many were added.
 
@@ -331,46 +390,8 @@ def bulk_index(entries: Iterable[IndexEntry]) -> int:
     """
     added = 0
     iterator = iter(entries)
-    record_id = SearchEntry.record_id.db_value
-    owner_id = SearchEntry.owner_id.db_value
     while batch := list(islice(iterator, BATCH)):
-        with database.atomic():
-            ids = _new_ids(len(batch))
-            texts = [_index_text(entry) for entry in batch]
-            columns = [
-                (
-                    entry_id,
-                    entry.kind,
-                    record_id(entry.record_id),
-                    owner_id(entry.owner_id),
-                    entry.title[:400],
-                    entry.subtitle[:400],
-                    title[:400],
-                )
-                for entry_id, entry, (title, _) in zip(ids, batch, texts, strict=True)
-            ]
-            sql = (
-                "INSERT INTO search_entry (id, kind, record_id, owner_id, title, subtitle, "
-                "title_key{tsv}) VALUES ({marks})"
-            )
-            if _is_postgres():
-                database.obj.cursor().executemany(
-                    sql.format(
-                        tsv=", tsv",
-                        marks="%s, %s, %s, %s, %s, %s, %s, "
-                        "setweight(to_tsvector('simple', %s), 'A') || to_tsvector('simple', %s)",
-                    ),
-                    [(*row, *text) for row, text in zip(columns, texts, strict=True)],
-                )
-            else:
-                database.obj.cursor().executemany(
-                    sql.format(tsv="", marks=", ".join("?" * 7)), columns
-                )
-                _write_texts(
-                    [(entry_id, *text) for entry_id, text in zip(ids, texts, strict=True)],
-                    replace=False,
-                )
-        added += len(batch)
+        added += write_index(index_rows(batch))
     return added
 
 

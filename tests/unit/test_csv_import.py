@@ -11,9 +11,10 @@ import threading
 from decimal import Decimal
 from pathlib import Path
 
+import peewee
 import pytest
 
-from desktopcrm.models import ChangeLog, Profile, User, acting_as
+from desktopcrm.models import ChangeLog, Profile, User, acting_as, database
 from desktopcrm.models.custom_fields import FieldType
 from desktopcrm.models.imports import ImportRun
 from desktopcrm.models.records import Contact, Deal, Lead, RecordKind
@@ -402,6 +403,41 @@ def test_mapping_overrides_and_blank_lines(workspace: Workspace, tmp_path: Path)
     assert (report.total, report.accepted, report.blank_lines) == (2, 2, 2)
     assert Contact.get(Contact.last_name == "Rossi").description == ""
     assert report.mapping == {"Surname": "last_name", "Mail": "email", "Notes": None}
+
+
+def test_a_failed_batch_stops_the_import_and_keeps_what_was_committed(
+    any_database: Workspace, tmp_path: Path
+) -> None:
+    """On a local file batches are written by a writer thread while the next is validated;
+    a database error in it (here a trigger refusing row 120) reaches the caller, the failing
+    batch is rolled back, nothing after it is written, and the run is marked failed."""
+    path = tmp_path / "many.csv"
+    with path.open("w") as out:
+        out.write("First Name,Last Name,Email\n")
+        for i in range(250):
+            out.write(f"P{i},Person,p{i}@example.com\n")
+    db = database.obj
+    if isinstance(db, peewee.PostgresqlDatabase):
+        db.execute_sql(
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.email = 'p120@example.com' THEN RAISE EXCEPTION 'disk on fire'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        db.execute_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON contact FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    else:
+        db.execute_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON contact WHEN NEW.email = 'p120@example.com' "
+            "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+        )
+    with pytest.raises(peewee.DatabaseError, match="disk on fire"):
+        import_file(any_database.user, "contact", path, batch_size=50)
+    assert Contact.select().count() == 100
+    assert sorted(c.email for c in Contact.select())[:2] == ["p0@example.com", "p10@example.com"]
+    run = ImportRun.get()
+    assert run.status == "failed" and run.accepted >= 150
+    assert not [t for t in threading.enumerate() if t.name == "import-writer"]
 
 
 def test_dry_run_and_preview_write_nothing(workspace: Workspace) -> None:

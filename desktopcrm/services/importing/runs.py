@@ -2,7 +2,8 @@
 ``preview``, and ``undo_import``.
 
 Rows are streamed in batches of ``BATCH_SIZE``: each batch is validated, then its valid rows
-are written in one transaction. A row that breaks any rule is rejected and reported with its
+are written in one transaction - on a local file by a writer thread (``WriteBehind``) while
+the next batch is validated. A row that breaks any rule is rejected and reported with its
 line number and every reason; nothing is silently dropped: accepted + rejected = data rows in
 the file (blank lines are counted apart). Memory does not grow with the file: accepted rows
 leave nothing behind but counts, rejected rows' problems beyond the first few thousand go to
@@ -16,6 +17,7 @@ kept (and listed), because undoing must not lose later work.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import uuid
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from desktopcrm.models import ORIGIN, User, acting_as, utcnow, write_transaction
 from desktopcrm.models.base import ChangeLog, encode_changes
+from desktopcrm.models.db import DatabaseMode, current_location
 from desktopcrm.models.imports import ImportedRecord, ImportRun, ImportStatus
 from desktopcrm.models.records import Contact, Deal, Lead
 from desktopcrm.services.contacts import recompute_for
@@ -34,7 +37,12 @@ from desktopcrm.services.importing.mapping import check_kind, resolve_mapping
 from desktopcrm.services.importing.reading import SourceRow, mapped_rows, open_csv
 from desktopcrm.services.importing.report import ImportReport, RowProblem
 from desktopcrm.services.importing.validation import Validator
-from desktopcrm.services.importing.writing import Writer, bulk_pragmas, insert_rows
+from desktopcrm.services.importing.writing import (
+    WriteBehind,
+    Writer,
+    bulk_pragmas,
+    insert_rows,
+)
 from desktopcrm.services.search import remove_many_from_index
 
 BATCH_SIZE = 5000
@@ -162,6 +170,7 @@ def import_rows(
             run.save()
         report.import_id = run.id
     writer = Writer(validator, run)
+    behind = None if dry_run else _write_behind(writer)
     done = 0
     iterator = iter(rows)
     try:
@@ -178,13 +187,22 @@ def import_rows(
                     else:
                         valid.append(prepared)
                 report.accepted += len(valid)
-                if not dry_run:
-                    writer.write(valid)
+                if valid and not dry_run:
+                    staged = writer.stage(valid)
+                    if behind is not None:
+                        behind.put(staged)
+                    else:
+                        writer.commit(staged)
                 done += len(batch)
                 del batch, valid
                 if progress is not None:
                     progress(done, max(total, done))
+            if behind is not None:
+                behind.finish()
     except BaseException:
+        if behind is not None:
+            with contextlib.suppress(BaseException):
+                behind.finish()  # no writing after the run is marked failed
         if run is not None:
             _finish(run, report, ImportStatus.FAILED)
         raise
@@ -195,6 +213,15 @@ def import_rows(
     if run is not None:
         _finish(run, report, ImportStatus.CANCELLED if report.cancelled else ImportStatus.DONE)
     return report
+
+
+def _write_behind(writer: Writer) -> WriteBehind | None:
+    """A writer thread for ``import_rows`` on a local database file. Not on a shared file,
+    where each commit waits for every reader, nor on PostgreSQL (its driver's bulk insert
+    holds the GIL per row, so it would only wait for the validating thread)."""
+    if current_location().mode is not DatabaseMode.LOCAL:
+        return None
+    return WriteBehind(writer.commit)
 
 
 def _finish(run: ImportRun, report: ImportReport, status: ImportStatus) -> None:

@@ -1,13 +1,14 @@
-"""The bulk write path: plain rows inserted with one prepared statement per table and batch.
+"""The bulk write path: plain rows converted once per batch and inserted a few thousand rows
+per statement.
 
 Imports and demo data write records as plain dicts (field name -> Python value), never as
-model instances: ``insert_records`` adds what ``BaseModel.save()`` adds (id, timestamps,
-version, the model's defaults) and the change-log row it would have written, and
-``insert_rows`` converts each column once per batch and hands the rows to the driver's
-``executemany``. ``Writer`` writes one import batch (companies found or created for people,
-records, change log, custom values, tags, the import's record list, search entries) in one
-transaction.
-"""
+model instances: ``record_rows`` adds what ``BaseModel.save()`` adds (id, timestamps,
+version, the model's defaults) and the change-log row it would have written, ``table_rows``
+converts each column once per batch, and ``models.db.insert_many`` writes them. ``Writer``
+writes one import batch (companies found or created for people, records, change log, custom
+values, tags, the import's record list, search entries) in one transaction, in two halves:
+``stage`` makes every row (Python), ``commit`` inserts them (the database), so that a
+``WriteBehind`` thread can commit one batch while the next is validated and staged."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ import contextlib
 import datetime as dt
 import json
 import os
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +32,7 @@ from desktopcrm.models.attachments import RecordTag
 from desktopcrm.models.base import ChangeLog
 from desktopcrm.models.base import _json_default as json_default  # the change log's encoding
 from desktopcrm.models.custom_fields import CustomField, CustomValue
+from desktopcrm.models.db import insert_many
 from desktopcrm.models.imports import ImportedRecord, ImportRun
 from desktopcrm.models.records import Contact, Deal, Lead
 from desktopcrm.services import custom_fields
@@ -37,12 +42,14 @@ from desktopcrm.services.importing.mapping import entity_of
 from desktopcrm.services.importing.validation import Prepared, Validator, find_companies
 from desktopcrm.services.search import (
     IndexEntry,
+    IndexRows,
     RowView,
-    bulk_index,
     contact_entry,
     deal_entry,
+    index_rows,
     lead_entry,
     words,
+    write_index,
 )
 
 CACHE_KIB = 96 * 1024  # SQLite page cache during bulk writes (the default is 16 MiB)
@@ -130,27 +137,45 @@ def _column(f: peewee.Field, values: list[Any], sqlite: bool) -> list[Any]:
     return [convert(v) for v in values]
 
 
-def insert_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert plain rows (field name -> Python value) with one prepared statement.
+@dataclass(frozen=True)
+class TableRows:
+    """Rows converted for the driver, ready for ``insert_many`` (``table_rows``)."""
 
-    The fastest bulk path (``executemany`` on the driver's cursor); values go through each
-    field's ``db_value`` as peewee would convert them. Call inside a transaction, and write
-    the matching change-log rows (``insert_records`` does both for versioned records).
-    """
+    table: str
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def insert(self) -> None:
+        insert_many(self.table, self.columns, self.rows)
+
+
+def table_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) -> TableRows:
+    """Plain rows (field name -> Python value) as the driver stores them: each column's values
+    go through the field's ``db_value`` as peewee would convert them, once per batch."""
     if not rows:
-        return
-    db = database.obj
-    sqlite = not isinstance(db, peewee.PostgresqlDatabase)
+        return TableRows(model._meta.table_name, [], [])
+    sqlite = not isinstance(database.obj, peewee.PostgresqlDatabase)
     fields = [
         f
         for f in model._meta.sorted_fields
         if not (isinstance(f, peewee.AutoField) and f.name not in rows[0])
     ]
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    marks = ", ".join([db.param] * len(fields))
-    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
     columns_values = [_column(f, [row.get(f.name) for row in rows], sqlite) for f in fields]
-    db.cursor().executemany(sql, list(zip(*columns_values, strict=True)))
+    return TableRows(
+        model._meta.table_name,
+        [f.column_name for f in fields],
+        list(zip(*columns_values, strict=True)),
+    )
+
+
+def insert_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert plain rows (field name -> Python value) in a few statements (``insert_many``).
+
+    Call inside a transaction, and write the matching change-log rows (``insert_records``
+    does both for versioned records).
+    """
+    if rows:
+        table_rows(model, rows).insert()
 
 
 def time_ordered_uuid() -> uuid.UUID:
@@ -209,36 +234,41 @@ def new_row(model: type[Any], values: Mapping[str, Any], now: dt.datetime) -> di
     return row
 
 
-def insert_records(
+def record_rows(
     model: type[Any], rows: Sequence[dict[str, Any]], actor_id: uuid.UUID | None, now: dt.datetime
-) -> None:
-    """Insert new records of ``model`` (rows from ``new_row``) with their change-log rows.
+) -> list[TableRows]:
+    """New records of ``model`` (rows from ``new_row``) and their change-log rows, converted.
 
     Each change-log row says what ``BaseModel.save()`` would have logged for the insert.
     """
     if not rows:
-        return
-    insert_rows(model, rows)
+        return []
     bookkeeping = model.BOOKKEEPING
     table = model._meta.table_name
-    insert_rows(
-        ChangeLog,
-        [
-            {
-                "table_name": table,
-                "row_id": row["id"],
-                "operation": "insert",
-                "version": 1,
-                "changes": encode_changes(
-                    {k: v for k, v in row.items() if v is not None and k not in bookkeeping}
-                ),
-                "user_id": actor_id,
-                "origin": ORIGIN,
-                "at": now,
-            }
-            for row in rows
-        ],
-    )
+    log = [
+        {
+            "table_name": table,
+            "row_id": row["id"],
+            "operation": "insert",
+            "version": 1,
+            "changes": encode_changes(
+                {k: v for k, v in row.items() if v is not None and k not in bookkeeping}
+            ),
+            "user_id": actor_id,
+            "origin": ORIGIN,
+            "at": now,
+        }
+        for row in rows
+    ]
+    return [table_rows(model, rows), table_rows(ChangeLog, log)]
+
+
+def insert_records(
+    model: type[Any], rows: Sequence[dict[str, Any]], actor_id: uuid.UUID | None, now: dt.datetime
+) -> None:
+    """Insert new records of ``model`` (rows from ``new_row``) with their change-log rows."""
+    for converted in record_rows(model, rows, actor_id, now):
+        converted.insert()
 
 
 def _value_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -288,14 +318,11 @@ class TagCache:
         return list(dict.fromkeys(result))
 
 
-def insert_extras(
-    record_type: str,
-    items: Sequence[
-        tuple[uuid.UUID, list[tuple[CustomField, list[custom_fields.Stored]]], list[str]]
-    ],
-    tag_cache: TagCache,
-) -> None:
-    """Bulk-insert the custom values and tags of new records (logged with their inserts)."""
+Extras = Sequence[tuple[uuid.UUID, list[tuple[CustomField, list[custom_fields.Stored]]], list[str]]]
+
+
+def extra_rows(record_type: str, items: Extras, tag_cache: TagCache) -> list[TableRows]:
+    """The custom values and tags of new records (logged with their inserts), converted."""
     values = [
         {
             "field": custom.id,
@@ -313,18 +340,38 @@ def insert_extras(
     # neighbouring index entries instead of one entry per page all over a large index
     # (measured: 10,000 number values into the demo database in 0.19 s instead of 0.30 s).
     values.sort(key=_value_order)
-    insert_rows(CustomValue, values)
     tag_rows = [
         {"tag": tag_id, "record_type": record_type, "record_id": record_id}
         for record_id, _, tags in items
         if tags
         for tag_id in tag_cache.ids(tags)
     ]
-    insert_rows(RecordTag, tag_rows)
+    return [table_rows(CustomValue, values), table_rows(RecordTag, tag_rows)]
+
+
+def insert_extras(record_type: str, items: Extras, tag_cache: TagCache) -> None:
+    """Bulk-insert the custom values and tags of new records (logged with their inserts)."""
+    for converted in extra_rows(record_type, items, tag_cache):
+        converted.insert()
+
+
+@dataclass
+class Staged:
+    """A batch ready to commit: every row converted for the driver (``Writer.stage``)."""
+
+    tables: list[TableRows]
+    index: IndexRows
+    created: int
+    deal_contacts: set[uuid.UUID]  # people whose statuses the new deals may change
 
 
 class Writer:
-    """Writes the valid rows of each batch, remembering what the import created."""
+    """Writes the valid rows of each batch, remembering what the import created.
+
+    ``stage`` runs where the batch was validated (it reads and updates the validator's company
+    cache, so batches are staged in order); ``commit`` writes a staged batch in one
+    transaction, in this thread or in the ``WriteBehind`` thread.
+    """
 
     def __init__(self, validator: Validator, run: ImportRun | None) -> None:
         self.validator = validator
@@ -366,37 +413,53 @@ class Writer:
             names[known[key]] = name
         return new, names
 
-    def write(self, batch: Sequence[Prepared]) -> None:
-        if not batch:
-            return
+    def stage(self, batch: Sequence[Prepared]) -> Staged:
+        """Make and convert every row of the batch (Python work, in the validating thread;
+        new tags are created here, in transactions of their own)."""
         actor_id = self.validator.actor.id
         now = utcnow()
-        kind = self.validator.kind
-        record_type = entity_of(kind).value
-        new_companies, names = self._companies(batch, now)
-        model = batch[0].model
-        rows = [new_row(model, p.values, now) for p in batch]
-        with write_transaction(), acting_as(actor_id):
-            insert_records(Contact, new_companies, actor_id, now)
-            insert_records(model, sorted(rows, key=_insert_order(model)), actor_id, now)
-            insert_extras(
+        record_type = entity_of(self.validator.kind).value
+        companies, names = self._companies(batch, now)
+        model = batch[0].model if batch else Contact
+        rows = [new_row(p.model, p.values, now) for p in batch]
+        created = [(c["id"], "contact") for c in companies] + [(r["id"], record_type) for r in rows]
+        tables = [
+            *record_rows(Contact, companies, actor_id, now),
+            *record_rows(model, sorted(rows, key=_insert_order(model)), actor_id, now),
+            *extra_rows(
                 record_type,
                 [(row["id"], p.custom, p.tags) for row, p in zip(rows, batch, strict=True)],
                 self.tags,
-            )
-            created = [(c["id"], "contact") for c in new_companies] + [
-                (r["id"], record_type) for r in rows
-            ]
-            if self.run is not None:
-                run_id = self.run.id
-                insert_rows(
+            ),
+        ]
+        if self.run is not None:
+            run_id = self.run.id
+            tables.append(
+                table_rows(
                     ImportedRecord,
                     [{"run": run_id, "record_type": t, "record_id": i} for i, t in created],
                 )
-            bulk_index(self._entries(batch, rows, new_companies, names))
-            if model is Deal:
-                recompute_for({r["primary_contact"] for r in rows if r.get("primary_contact")})
-        self.created += len(created)
+            )
+        deal_contacts = (
+            {r["primary_contact"] for r in rows if r.get("primary_contact")}
+            if model is Deal
+            else set()
+        )
+        index = index_rows(self._entries(batch, rows, companies, names))
+        return Staged(tables, index, len(created), deal_contacts)
+
+    def commit(self, staged: Staged) -> None:
+        """Write a staged batch in one transaction (mostly time in the database, little in
+        Python: see ``WriteBehind``)."""
+        if not staged.created:
+            return
+        with write_transaction(), acting_as(self.validator.actor.id):
+            for converted in staged.tables:
+                converted.insert()
+            write_index(staged.index)
+            if staged.deal_contacts:
+                recompute_for(staged.deal_contacts)
+        self.created += staged.created
 
     @staticmethod
     def _entries(
@@ -415,3 +478,57 @@ class Writer:
                 yield contact_entry(view, names.get(company, "") if company else "", prepared.tags)
             else:
                 yield deal_entry(view, prepared.contact_name, prepared.tags)
+
+
+class WriteBehind:
+    """Commits staged batches in a thread of its own, in order, while the caller validates the
+    next batch: the database's half of an import overlaps the Python half, because SQLite
+    works without the GIL (``insert_many`` hands it thousands of rows per statement).
+
+    At most one batch waits while another is written, so memory stays at a few batches. A
+    failed commit stops the writing; ``put`` or ``finish`` then raise it in the caller's thread.
+    The thread has its own connection (peewee keeps one per thread) and closes it at the end.
+    """
+
+    def __init__(self, commit: Callable[[Staged], None]) -> None:
+        self._commit = commit
+        self._queue: queue.Queue[Staged | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        stopped = False
+        try:
+            with bulk_pragmas():
+                while (staged := self._queue.get()) is not None:
+                    if self._error is None:  # after a failure, only drain the queue
+                        try:
+                            self._commit(staged)
+                        except BaseException as exc:  # raised again in the caller's thread
+                            self._error = exc
+                stopped = True
+        except BaseException as exc:
+            self._error = self._error or exc
+        finally:
+            while not stopped:  # until ``finish``, so that a waiting ``put`` returns
+                stopped = self._queue.get() is None
+            if not database.is_closed():
+                database.close()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def put(self, staged: Staged) -> None:
+        """Queue a batch (waits while another one is already waiting)."""
+        self._raise()
+        self._queue.put(staged)
+
+    def finish(self) -> None:
+        """Wait until every queued batch is committed; raise the first failure. Safe to call
+        again after a failure."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise()
