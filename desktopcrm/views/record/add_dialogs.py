@@ -176,6 +176,7 @@ class AddRecordDialog(QDialog):
         self.duplicates.show()
         self.allow_duplicates = True
         self.create_button.setText(f"Create {self.kind_title} anyway")
+        self.adjustSize()
 
     def _open_existing(self, kind: str, match: Any) -> None:
         self.reject()

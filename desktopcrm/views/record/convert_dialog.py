@@ -17,6 +17,7 @@ from desktopcrm.qt import (
     QLabel,
     QLineEdit,
     QRadioButton,
+    QSizePolicy,
     Qt,
     QVBoxLayout,
     QWidget,
@@ -66,12 +67,14 @@ class ConvertLeadDialog(QDialog):
         self.creates_layout = QVBoxLayout(self.creates)
         self.creates_layout.setContentsMargins(14, 10, 14, 12)
         self.creates_layout.setSpacing(6)
+        self.creates.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.layout_.addWidget(self.creates)
         self.duplicate_choice = QButtonGroup(self)
         self.duplicate_box = QWidget()
         self.duplicate_layout = QVBoxLayout(self.duplicate_box)
         self.duplicate_layout.setContentsMargins(0, 0, 0, 0)
         self.duplicate_layout.setSpacing(4)
+        self.duplicate_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.layout_.addWidget(self.duplicate_box)
 
         self.deal_check = QCheckBox("Also create a deal")
@@ -88,7 +91,7 @@ class ConvertLeadDialog(QDialog):
         form.addRow("Deal name", self.deal_name)
         form.addRow("Value", self.deal_value)
         self.deal_form.setVisible(False)
-        self.deal_check.toggled.connect(self.deal_form.setVisible)
+        self.deal_check.toggled.connect(self._toggle_deal)
         self.layout_.addWidget(self.deal_form)
         self.moves = QLabel()
         self.moves.setObjectName("Muted")
@@ -108,6 +111,10 @@ class ConvertLeadDialog(QDialog):
         self.layout_.addWidget(buttons)
         self.preview: ConversionPreview | None = None
         self.refresh()
+
+    def _toggle_deal(self, on: bool) -> None:
+        self.deal_form.setVisible(on)
+        self.adjustSize()  # grow with the deal's fields rather than squeeze the preview
 
     def refresh(self) -> None:
         """Ask the service what conversion would do now, and show it."""
@@ -143,7 +150,6 @@ class ConvertLeadDialog(QDialog):
             lines[-1] += " (the lead names no person: the company is the contact)"
         for line in lines:
             label = QLabel(f"•  {line}")
-            label.setWordWrap(True)
             self.creates_layout.addWidget(label)
         self._show_duplicates(preview.duplicates)
         moved = []
@@ -164,6 +170,7 @@ class ConvertLeadDialog(QDialog):
                 + "."
             )
         self.moves.setText(text)
+        self.adjustSize()
 
     def _show_duplicates(self, matches: list[Any]) -> None:
         for button in self.duplicate_choice.buttons():
@@ -199,6 +206,7 @@ class ConvertLeadDialog(QDialog):
         self.duplicate_choice.addButton(new)
         self.duplicate_layout.addWidget(new)
         self.duplicate_choice.buttons()[0].setChecked(True)
+        self.adjustSize()
 
     def duplicate_buttons(self) -> list[QRadioButton]:
         return [b for b in self.duplicate_choice.buttons() if isinstance(b, QRadioButton)]

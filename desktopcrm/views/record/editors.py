@@ -21,6 +21,7 @@ from desktopcrm.qt import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QSizePolicy,
     Qt,
     QWidget,
     Signal,
@@ -32,6 +33,11 @@ class Editor(QWidget):
     """Base of every editor: ``raw``/``set_raw``, ``edited``, and an invalid look."""
 
     edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # as tall as its field: a crowded dialog grows instead of squashing the inputs
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def raw(self) -> Any:
         raise NotImplementedError

@@ -65,6 +65,7 @@ class TimelineView(QWidget):
         self.entries: list[TimelineEntry] = []
         self._limit = SHOWN
         self.layout_.addWidget(self.more, 0, Qt.AlignmentFlag.AlignLeft)
+        self.layout_.addStretch(1)
 
     def show_entries(self, entries: list[TimelineEntry]) -> None:
         if entries == self.entries and self.items:
