@@ -64,7 +64,9 @@ def test_non_admins_see_users_read_only(qtbot, window: MainWindow, context) -> N
     assert not section.add_button.isVisible()
     assert section.read_only_note.isVisible()
     assert "Only an admin" in section.read_only_note.text()
-    assert not window.top_bar.add_button.isEnabled()  # nothing a plain user can add yet
+    add = window.top_bar.add_button
+    assert add.isEnabled()  # records, yes; users, no
+    assert "user" not in [action.key for action in add.available()]
     assert window.sidebar.user_chip.name_label.text() == "Carlo Neri"
 
 
