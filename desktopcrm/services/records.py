@@ -10,6 +10,7 @@ credited to the acting user.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
@@ -101,10 +102,13 @@ def clean_fields(
     return cleaned
 
 
+_SPACE = re.compile(r"\s")
+
+
 def check_email(value: str, field: str = "email") -> None:
     """Refuse text that cannot be an email address (``name@domain``)."""
     local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or any(c.isspace() for c in value):
+    if not at or not local or "." not in domain or _SPACE.search(value):
         raise ValidationError(field, f"{value!r} is not an email address (name@example.com).")
 
 
