@@ -503,6 +503,7 @@ def measure(
         copy = root / "import.sqlite"
         print("copying the demo database for the import...", file=sys.stderr)
         shutil.copyfile(database, copy)
+        os.sync()  # the copy's write-back is setup: let it not compete with the import
         for label, target in (("csv_import", copy), ("csv_import_empty_db", root / "empty.sqlite")):
             report = root / f"{label}.json"
             elapsed, rss, _ = run_measured(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import itertools
 import logging
 import os
 import sqlite3
@@ -578,4 +579,4 @@ def insert_many(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
             if sql is None:
                 values = ", ".join([one] * len(chunk))
                 sql = statements[len(chunk)] = f'INSERT INTO "{table}" ({names}) VALUES {values}'
-            cursor.execute(sql, [value for row in chunk for value in row])
+            cursor.execute(sql, list(itertools.chain.from_iterable(chunk)))

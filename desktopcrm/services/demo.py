@@ -61,7 +61,9 @@ from desktopcrm.services.contacts import DealSummary, derived_statuses
 from desktopcrm.services.importing.writing import bulk_pragmas, encode_changes, insert_rows
 from desktopcrm.services.search import (
     IndexEntry,
+    RowView,
     bulk_index,
+    compact_index,
     contact_entry,
     deal_entry,
     fold,
@@ -316,21 +318,6 @@ class DemoResult:
 _LOGGED = ("name", "first_name", "last_name", "company_name", "email", "stage", "owner", "body")
 
 
-class _Attrs:
-    """A row read by attribute, as the search entry builders read records ("x_id" = "x")."""
-
-    __slots__ = ("_row",)
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        row = self._row
-        if name not in row and name.endswith("_id"):
-            return row.get(name[:-3])
-        return row.get(name)
-
-
 class _Writer:
     """Batched rows per model, each record's change-log row alongside, written in order."""
 
@@ -493,6 +480,7 @@ def fill_demo(
             # Table statistics for the query planner: without them SQLite may walk the
             # all-NULL deleted_at index for "live" lists (measured: 2-3x slower list pages).
             database.execute_sql("ANALYZE")
+        compact_index()
     return result
 
 
@@ -704,7 +692,7 @@ def _fill(
             renewal = today + dt.timedelta(days=rng.randint(-60, 400))
             _custom(writer, fields["contact.renewal_date"], row_id, date=renewal)
         tags = _tags(writer, rng, tag_ids, "contact", row_id, 0.25)
-        writer.entries.append(contact_entry(_Attrs(writer.last), "", tags))
+        writer.entries.append(contact_entry(RowView(writer.last), "", tags))
         if index % BATCH == 0:
             report("companies", index, n_companies)
 
@@ -756,7 +744,7 @@ def _fill(
             )
         tags = _tags(writer, rng, tag_ids, "contact", row_id, 0.2)
         employer_name = company_names[works_for] if works_for >= 0 else ""
-        writer.entries.append(contact_entry(_Attrs(writer.last), employer_name, tags))
+        writer.entries.append(contact_entry(RowView(writer.last), employer_name, tags))
         person_names.append(f"{first} {last}")
         if index % BATCH == 0:
             report("people", index, n_people)
@@ -806,7 +794,7 @@ def _fill(
         if interest_options and rng.random() < 0.5:
             _custom(writer, fields["lead.interest"], row_id, option=rng.choice(interest_options))
         tags = _tags(writer, rng, tag_ids, "lead", row_id, 0.2)
-        writer.entries.append(lead_entry(_Attrs(writer.last), tags))
+        writer.entries.append(lead_entry(RowView(writer.last), tags))
         if index % BATCH == 0:
             report("leads", index, leads)
 
@@ -860,7 +848,7 @@ def _fill(
         deal_row = writer.last
         tags = _tags(writer, rng, tag_ids, "deal", row_id, 0.15)
         primary_name = person_names[key] if 0 <= key < n_people else contact_name
-        writer.entries.append(deal_entry(_Attrs(deal_row), primary_name, tags))
+        writer.entries.append(deal_entry(RowView(deal_row), primary_name, tags))
         if rng.random() < 0.5:
             _note(
                 writer,
@@ -977,7 +965,7 @@ def _note(
             author=rng.choice(owner_ids),
         ),
     )
-    writer.entries.append(note_entry(_Attrs(writer.last), on))
+    writer.entries.append(note_entry(RowView(writer.last), on))
 
 
 def digest(

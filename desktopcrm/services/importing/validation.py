@@ -674,9 +674,11 @@ class Validator:
         if self.kind == "deal":
             return results
         valid: list[tuple[int, Prepared]] = []
+        fields: dict[int, dict[str, Any]] = {}  # by row index, for the existing-record check
         for index, (prepared, _) in enumerate(results):
             if prepared is not None:
-                prepared.keys = dedup_keys(self.kind, prepared.dedup_fields())
+                fields[index] = prepared.dedup_fields()
+                prepared.keys = dedup_keys(self.kind, fields[index])
                 valid.append((index, prepared))
         earlier = self.seen.first_lines(k for _, p in valid for k in p.keys)
         added: dict[str, int] = {}
@@ -708,7 +710,7 @@ class Validator:
             self.seen.add(added.items())
         if self.check_duplicates and kept:
             matches = find_duplicates_many(
-                self.kind, [p.dedup_fields() for _, p in kept], keys=[p.keys for _, p in kept]
+                self.kind, [fields[i] for i, _ in kept], keys=[p.keys for _, p in kept]
             )
             for (index, prepared), found in zip(kept, matches, strict=True):
                 if found:

@@ -273,18 +273,17 @@ def insert_records(
 
 def _value_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
     """A sort key for new custom values: field, then typed value (None first)."""
-    typed = next(
-        (
-            v
-            for v in (row["text_value"], row["number_value"], row["date_value"], row["option"])
-            if v is not None
-        ),
-        None,
-    )
+    typed = row["text_value"]
+    if typed is None:
+        typed = row["number_value"]
+        if typed is None:
+            typed = row["date_value"]
+            if typed is None:
+                typed = row["option"]
     return (
-        str(row["field"]),
+        row["field"].int,  # the order of the stored hex text
         typed is not None,
-        str(typed) if isinstance(typed, uuid.UUID) else typed,
+        typed.int if isinstance(typed, uuid.UUID) else typed,
     )
 
 
@@ -303,19 +302,26 @@ def _insert_order(model: type[Any]) -> Callable[[Mapping[str, Any]], tuple[Any, 
 
 
 class TagCache:
-    """Tag ids by key; missing tags are created through the tags service."""
+    """Tag ids by key; missing tags are created through the tags service. A row's list of tag
+    names is looked up once per distinct list (most rows of a file repeat a few)."""
 
     def __init__(self) -> None:
         self._ids: dict[str, uuid.UUID] = {}
+        self._lists: dict[tuple[str, ...], list[uuid.UUID]] = {}
 
     def ids(self, names: Iterable[str]) -> list[uuid.UUID]:
-        result = []
-        for name in names:
-            key = tag_service.tag_key(name)
-            if key not in self._ids:
-                self._ids[key] = tag_service.get_or_create_tag(tag_service.clean_name(name)).id
-            result.append(self._ids[key])
-        return list(dict.fromkeys(result))
+        names = tuple(names)
+        found = self._lists.get(names)
+        if found is None:
+            result = []
+            for name in names:
+                key = tag_service.tag_key(name)
+                if key not in self._ids:
+                    clean = tag_service.clean_name(name)
+                    self._ids[key] = tag_service.get_or_create_tag(clean).id
+                result.append(self._ids[key])
+            found = self._lists[names] = list(dict.fromkeys(result))
+        return found
 
 
 Extras = Sequence[tuple[uuid.UUID, list[tuple[CustomField, list[custom_fields.Stored]]], list[str]]]
