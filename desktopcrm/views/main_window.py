@@ -316,27 +316,30 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(page)
         self.current_record = page
         self._record_title(page, page.title or "Loading…")
-        self._mark_list_screen(kind)
         self._drop_old_pages()
         if not self._going_back or not page.isAncestorOf(self.focusWidget()):
             page.back_button.setFocus(Qt.FocusReason.OtherFocusReason)
         return page
 
-    def _mark_list_screen(self, kind: str) -> None:
+    def _mark_list_screen(self, kind: str) -> ScreenSpec | None:
         """Highlight the list the record belongs to (a click on it, or on any screen, shows
-        that screen), or no screen when this version has no such list."""
-        keys = {spec.key for spec in self.screens}
+        that screen), or no screen when this version has no such list; returns that list."""
         wanted = LIST_SCREENS.get(kind, ())
         page = self.current_record
         if kind == "contact" and page is not None and page.details is not None:
             wanted = ("companies",) if page.details.is_company else ("contacts", "people")
-        self.sidebar.select(next((k for k in wanted if k in keys), ""))
+        by_key = {spec.key: spec for spec in self.screens}
+        spec = next((by_key[k] for k in wanted if k in by_key), None)
+        self.sidebar.select(spec.key if spec is not None else "")
+        return spec
 
     def _record_title(self, page: RecordPage, title: str) -> None:
+        """The window title names the record; the top bar names the list it belongs to (the
+        page's own header names the record, in large)."""
         if page is self.current_record:
-            self.top_bar.title.setText(title)
             self.setWindowTitle(f"{title} — {APP_NAME}")
-            self._mark_list_screen(page.kind.value)
+            spec = self._mark_list_screen(page.kind.value)
+            self.top_bar.title.setText(spec.title if spec is not None else title)
 
     def _drop_old_pages(self) -> None:
         for key in list(self.record_pages):

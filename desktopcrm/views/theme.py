@@ -54,7 +54,10 @@ def _template() -> Template:
 
 
 def style_sheet(scheme: str) -> str:
-    return _template().substitute(tokens(scheme))
+    # Images a style sheet draws (the combo box arrow: styling QComboBox hides the native
+    # one) are files in the scheme's text colour, referenced by path.
+    arrow = style_path(f"combo-arrow-{scheme}.svg").as_posix()
+    return _template().substitute(tokens(scheme), combo_arrow=arrow)
 
 
 def palette(scheme: str) -> QPalette:

@@ -39,7 +39,8 @@ def test_open_record_shows_the_page_in_the_window_and_back_returns(
     before = window.current_key
     page = open_page(qtbot, window, "contact", person)
     assert window.stack.currentWidget() is page
-    assert window.top_bar.title.text() == "Anna Rossi"
+    assert window.top_bar.title.text() == "Contacts"  # the list; the page's header names her
+    assert page.title_label.text() == "Anna Rossi"
     assert window.windowTitle().startswith("Anna Rossi")
     assert page.kind_badge.text() == "Person"
     assert page.form.rows["email"].editor.raw() == "anna@globex.example"
