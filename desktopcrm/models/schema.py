@@ -25,11 +25,13 @@ from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 from desktopcrm.models.backup import automatic_backup
 from desktopcrm.models.base import ChangeLog
+from desktopcrm.models.calendar import Appointment, Attendee, Calendar
 from desktopcrm.models.db import DatabaseLocation, database, default_backup_dir
 from desktopcrm.models.defaults import CRM_MODELS, seed_defaults
 from desktopcrm.models.errors import MigrationError, NewerDatabaseError
 from desktopcrm.models.saved_lists import SavedList
 from desktopcrm.models.search import create_search_index
+from desktopcrm.models.tasks import FiredReminder, Task
 from desktopcrm.models.user import Session, User
 
 
@@ -46,6 +48,9 @@ class SchemaMeta(peewee.Model):
 
 log = logging.getLogger("desktopcrm.schema")
 
+#: Tasks, calendars and reminders (schema 2).
+TIME_MODELS: list[type[peewee.Model]] = [Task, FiredReminder, Calendar, Appointment, Attendee]
+
 #: Every table of the current schema, in creation order.
 ALL_MODELS: list[type[peewee.Model]] = [
     SchemaMeta,
@@ -54,6 +59,7 @@ ALL_MODELS: list[type[peewee.Model]] = [
     ChangeLog,
     *CRM_MODELS,
     SavedList,
+    *TIME_MODELS,
 ]
 
 
@@ -88,7 +94,7 @@ def _initial_schema(db: peewee.Database) -> None:
 
 
 def _crm_records(db: peewee.Database) -> None:
-    add_tables(db, [*CRM_MODELS, SavedList])
+    add_tables(db, [*CRM_MODELS, SavedList, *TIME_MODELS])
     create_search_index(db)
     seed_defaults()
 
@@ -97,7 +103,8 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "users, sessions and the change log", _initial_schema),
     Migration(
         2,
-        "leads, contacts, deals, pipelines, custom fields, notes, tags, search, saved lists",
+        "leads, contacts, deals, pipelines, custom fields, notes, tags, search, saved lists, "
+        "tasks, calendars, appointments, reminders",
         _crm_records,
     ),
 ]
