@@ -7,7 +7,9 @@ names that only later screens use. Every name is still listed explicitly: import
 ``TYPE_CHECKING`` for mypy and IDEs (which do not see ``__getattr__``, so a misspelt name is
 still an error), and in ``__all__``. At run time a name of ``__all__`` is looked up in QtCore,
 QtGui, QtWidgets and QtSvg in that order; tests/gui/test_qt.py checks that this finds the very
-object the listed import names. Never star-import PySide6 modules.
+object the listed import names. ``Qt`` itself is a ``LazyNamespace``: importing it costs
+nothing, reading a member builds the namespace, and the code that runs before the window's
+first paint reads none (tested). Never star-import PySide6 modules.
 QtNetwork, QtCharts and friends are deliberately absent; import them where they are used.
 """
 
@@ -248,7 +250,33 @@ QT_MODULES = ("PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.Q
 _RENAMED = {"PYSIDE_VERSION": ("PySide6", "__version__"), "is_alive": ("shiboken6", "isValid")}
 
 
+class LazyNamespace:
+    """``Qt`` until one of its members is used: PySide6 builds every enum of the ``Qt``
+    namespace the first time the namespace itself is touched (93 Python enum classes, ``Key``
+    alone with 471 members: ~30 ms here), so modules can import ``Qt`` at the top and the
+    window's first paint pays for it only if the code that paints reads a member. Members are
+    cached on the instance after their first read. ``resolve()`` is the namespace itself."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._where = (module, name)
+
+    def resolve(self) -> Any:
+        module, name = self._where
+        return getattr(importlib.import_module(module), name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(self.resolve(), name)
+        setattr(self, name, value)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<lazy {'.'.join(self._where)}>"
+
+
 if not TYPE_CHECKING:
+    Qt = LazyNamespace("PySide6.QtCore", "Qt")
 
     def __getattr__(name: str) -> Any:
         if name not in __all__:

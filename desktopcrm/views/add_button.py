@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktopcrm.qt import QMenu, QPoint, QSize, Qt, QToolButton, QWidget
+from desktopcrm.qt import QMenu, QPoint, QPushButton, QSize, Qt, QWidget
 from desktopcrm.views.icons import icon
 
 if TYPE_CHECKING:
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from desktopcrm.views.main_window import MainWindow
 
 
-class AddButton(QToolButton):
+class AddButton(QPushButton):
     """Disabled until ``attach``: what a user may add depends on who is signed in."""
 
     def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
@@ -24,10 +24,7 @@ class AddButton(QToolButton):
         self.setText("Add")
         self.setIcon(icon("add", "accent_text"))
         self.setIconSize(QSize(16, 16))
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.setAccessibleName("Add")
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.menu_ = QMenu(self)
         self.menu_.setObjectName("AddMenu")
         self.menu_.setMinimumWidth(200)
@@ -37,6 +34,7 @@ class AddButton(QToolButton):
 
     def attach(self, context: AppContext) -> None:
         """Offer what the signed-in user of ``context`` may add, following user switches."""
+        self.setCursor(Qt.CursorShape.PointingHandCursor)  # after the first paint: LazyNamespace
         context.user_changed.connect(self.refresh)
         self.refresh()
 

@@ -139,6 +139,8 @@ class Startup(QObject):
 
     def _shell_painted(self) -> None:
         log.info("shell painted")
+        if self._theme is not None:
+            self._theme.follow_system()
         self.shell_painted.emit()
 
     def _ready(self) -> None:
@@ -193,7 +195,7 @@ def run_gui(args: argparse.Namespace) -> int:
     crash.install()
     install_qt_message_handler()
     settings = Settings()
-    theme = ThemeManager(app, args.theme or settings.get("theme"))
+    theme = ThemeManager(app, args.theme or settings.get("theme"), follow_system=False)
     theme.apply()
     window = MainWindow()
     startup = Startup(window, settings, theme, ask=ask_with_dialog)

@@ -24,6 +24,9 @@ from desktopcrm.qt import (
 from desktopcrm.views.resources import icon_path
 from desktopcrm.views.theme import ThemeManager, tokens
 
+#: Qt.GlobalColor.transparent, without building the Qt namespace (``qt.LazyNamespace``).
+TRANSPARENT = QColor(0, 0, 0, 0)
+
 
 @cache
 def _svg_text(name: str) -> str:
@@ -63,7 +66,7 @@ class ThemedIconEngine(QIconEngine):
         self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
     ) -> QPixmap:
         pixmap = QPixmap(size * scale)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        pixmap.fill(TRANSPARENT)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         _renderer(self._name, _colour_for(mode, self._role)).render(painter, QRectF(pixmap.rect()))

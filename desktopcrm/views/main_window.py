@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._context: AppContext | None = None
         self.remember_state = remember_state
+        self._saved_state: tuple[bytes, bytes, str | None] | None = None
         self.setWindowTitle(APP_NAME)
         self.setObjectName("MainWindow")
         self.setMinimumSize(720, 480)
@@ -215,8 +216,7 @@ class MainWindow(QMainWindow):
         def add(
             sequence: str | QKeySequence | QKeySequence.StandardKey, slot: object, name: str
         ) -> QShortcut:
-            shortcut = QShortcut(QKeySequence(sequence), self)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut = QShortcut(QKeySequence(sequence), self)  # a window shortcut by default
             shortcut.activated.connect(slot)
             shortcut.setObjectName(name)
             return shortcut
@@ -415,7 +415,16 @@ class MainWindow(QMainWindow):
         return str(last) if last else None
 
     def save_state(self) -> None:
+        """Remember geometry and the current screen (written once when nothing changed since:
+        closing the window and quitting both save)."""
         if not self.remember_state:
+            return
+        state = (
+            bytes(self.saveGeometry().data()),
+            bytes(self.saveState().data()),
+            self.current_key,
+        )
+        if state == self._saved_state:
             return
         store = window_state_store()
         store.setValue("main_window/geometry", self.saveGeometry())
@@ -423,6 +432,7 @@ class MainWindow(QMainWindow):
         if self.current_key:
             store.setValue("main_window/screen", self.current_key)
         store.sync()
+        self._saved_state = state
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()

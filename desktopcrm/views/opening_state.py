@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktopcrm.qt import QLabel, Qt, QVBoxLayout, QWidget
+from desktopcrm.qt import QLabel, QVBoxLayout, QWidget
 
 
 class OpeningState(QWidget):
@@ -16,7 +16,7 @@ class OpeningState(QWidget):
         self.label = QLabel("Opening the database…")
         self.label.setObjectName("Muted")
         self.label.setWordWrap(True)
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Centred by app.qss (qproperty-alignment), not here: see qt.LazyNamespace.
         self.label.setAccessibleName("Opening the database")
         layout.addWidget(self.label, 1)
 

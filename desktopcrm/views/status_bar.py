@@ -31,8 +31,7 @@ class IconLabel(QWidget):
         layout.setSpacing(2)
         self.icon = QLabel()
         layout.addWidget(self.icon)
-        self.label = QLabel(text)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label = QLabel(text)  # made selectable by StatusBar.attach (qt.LazyNamespace)
         layout.addWidget(self.label)
         layout.addStretch(1)
         self.set_icon(icon_name)
@@ -86,6 +85,8 @@ class StatusBar(QStatusBar):
     def attach(self, context: AppContext) -> None:
         """Show where the open database is, and follow the context's messages."""
         self._context = context
+        for item in (self.location, self.peers, self.sync):  # the path can be copied
+            item.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         context.database_reopened.connect(self.refresh_location)
         context.message.connect(self.show_message)
         self.refresh_location()

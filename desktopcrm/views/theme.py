@@ -105,17 +105,41 @@ class ThemeManager(QObject):
 
     _current: ThemeManager | None = None
 
-    def __init__(self, app: QApplication, choice: str = "system") -> None:
+    def __init__(
+        self, app: QApplication, choice: str = "system", *, follow_system: bool = True
+    ) -> None:
+        """``follow_system=False`` guesses the OS scheme from the platform's palette instead
+        of asking Qt (which builds the whole ``Qt`` namespace, see ``qt.LazyNamespace``);
+        the window then calls ``follow_system()`` once it has painted."""
         super().__init__(app)
         self._app = app
         self._choice = choice if choice in THEME_CHOICES else "system"
         self.scheme = "light"
-        self._system = app.styleHints().colorScheme()
+        # The platform's palette, before ours replaces it, is dark in a dark OS scheme.
+        self._system_dark = app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self._following = False
         if app.property(_STYLE_PROPERTY) != STYLE:
             app.setStyle(QStyleFactory.create(STYLE))
             app.setProperty(_STYLE_PROPERTY, STYLE)
-        app.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
         ThemeManager._current = self
+        if follow_system:
+            self.follow_system()
+
+    def follow_system(self) -> None:
+        """Read the OS colour scheme and follow its changes (re-applying if the guess from
+        the palette was wrong)."""
+        if self._following:
+            return
+        self._following = True
+        hints = self._app.styleHints()
+        hints.colorSchemeChanged.connect(self._system_scheme_changed)
+        scheme = hints.colorScheme()
+        if scheme != Qt.ColorScheme.Unknown:
+            dark = scheme == Qt.ColorScheme.Dark
+            if dark != self._system_dark:
+                self._system_dark = dark
+                if self._choice == "system" and self.scheme != self.effective_scheme():
+                    self.apply()
 
     @classmethod
     def current_scheme(cls) -> str:
@@ -134,7 +158,7 @@ class ThemeManager(QObject):
     def effective_scheme(self) -> str:
         if self._choice != "system":
             return self._choice
-        return "dark" if self._system == Qt.ColorScheme.Dark else "light"
+        return "dark" if self._system_dark else "light"
 
     def apply(self) -> None:
         scheme = self.effective_scheme()
@@ -145,6 +169,8 @@ class ThemeManager(QObject):
         self.changed.emit(scheme)
 
     def _system_scheme_changed(self, scheme: Qt.ColorScheme) -> None:
-        self._system = scheme
+        if scheme == Qt.ColorScheme.Unknown:
+            return
+        self._system_dark = scheme == Qt.ColorScheme.Dark
         if self._choice == "system":
             self.apply()

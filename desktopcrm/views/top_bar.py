@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from desktopcrm.qt import QEvent, QFrame, QHBoxLayout, QLabel, QLineEdit, QObject, Qt, QWidget
+from desktopcrm.qt import (
+    QEvent,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QObject,
+    QSizePolicy,
+    QWidget,
+)
 from desktopcrm.views.add_button import AddButton
 from desktopcrm.views.icons import icon
 
@@ -19,7 +28,6 @@ class SearchField(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SearchField")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 0, 8, 0)
         layout.setSpacing(8)
@@ -36,7 +44,10 @@ class SearchField(QFrame):
         layout.addWidget(self.edit, 1)
         self.key_hint = QLabel("Ctrl K")
         self.key_hint.setObjectName("KeyHint")
-        layout.addWidget(self.key_hint, 0, Qt.AlignmentFlag.AlignVCenter)
+        # Its own height, centred: a fixed size policy does what AlignVCenter would, without
+        # the Qt namespace before the first paint (qt.LazyNamespace).
+        self.key_hint.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        layout.addWidget(self.key_hint)
         self.edit.installEventFilter(self)
         self.setFocusProxy(self.edit)
 
@@ -56,7 +67,6 @@ class TopBar(QFrame):
     def __init__(self, window: MainWindow, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("TopBar")
-        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.setFixedHeight(60)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 10, 20, 10)

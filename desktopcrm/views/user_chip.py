@@ -35,7 +35,6 @@ class UserChip(QPushButton):
         self._context: AppContext | None = None
         self.setObjectName("UserChip")
         self.setFixedHeight(54)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(10)
@@ -54,8 +53,6 @@ class UserChip(QPushButton):
         self.chevron = QLabel()
         self.chevron.setPixmap(icon("chevron-down", "text_muted").pixmap(16, 16))
         layout.addWidget(self.chevron)
-        for child in (self.avatar, self.name_label, self.profile_label, self.chevron):
-            child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.user_menu = QMenu(self)
         self.user_menu.setObjectName("UserMenu")
         self.clicked.connect(self.show_menu)
@@ -65,6 +62,10 @@ class UserChip(QPushButton):
     def attach(self, context: AppContext) -> None:
         """Show the signed-in user of ``context`` and follow its changes."""
         self._context = context
+        # Set here, not before the first paint (qt.LazyNamespace): clicks come after anyway.
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        for child in (self.avatar, self.name_label, self.profile_label, self.chevron):
+            child.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         context.user_changed.connect(self.refresh)
         context.database_reopened.connect(self.refresh)
         self.setEnabled(True)
