@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -461,3 +461,90 @@ def parse_quick_add(text: str, *, now: dt.datetime, tz: dt.tzinfo = dt.UTC) -> Q
     if isinstance(tz, ZoneInfo):
         local = local.replace(fold=0)
     return QuickTask(title, _naive_utc(local))
+
+
+# --------------------------------------------------------------------------- screen rows
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """What the Tasks screen shows of a task (read in a worker, shown on the GUI thread)."""
+
+    id: uuid.UUID
+    title: str
+    due_at: dt.datetime | None
+    done: bool
+    done_at: dt.datetime | None
+    overdue: bool
+    reminder: str | None
+    record_type: str | None
+    record_id: uuid.UUID | None
+    record_title: str
+    assignee_id: uuid.UUID | None
+    assignee_name: str
+
+
+def link_titles(pairs: Iterable[tuple[str | None, uuid.UUID | None]]) -> dict[uuid.UUID, str]:
+    """Display names of linked records, by id (one query per kind)."""
+    by_kind: dict[str, set[uuid.UUID]] = {}
+    for kind, record_id in pairs:
+        if kind and record_id:
+            by_kind.setdefault(kind, set()).add(record_id)
+    titles: dict[uuid.UUID, str] = {}
+    for kind, ids in by_kind.items():
+        try:
+            model = RECORD_MODELS[RecordKind(kind)]
+        except ValueError:
+            continue
+        key: Any = model._meta.primary_key
+        for record in model.select().where(key.in_(list(ids))):
+            title = getattr(record, "display_name", None) or getattr(record, "name", "")
+            titles[record.id] = str(title)
+    return titles
+
+
+def task_sections(
+    user: User,
+    *,
+    now: dt.datetime,
+    tz: dt.tzinfo = dt.UTC,
+    filters: TaskFilter = TaskFilter(),
+    limit: int = 200,
+    done_limit: int = 50,
+) -> tuple[dict[Section, list[TaskRow]], dict[Section, int]]:
+    """Every section's first rows and its full count, ready to show."""
+    found: dict[Section, list[Task]] = {}
+    counts: dict[Section, int] = {}
+    for section in Section:
+        query = section_query(user, section, now=now, tz=tz, filters=filters)
+        found[section] = list(query.limit(done_limit if section is Section.DONE else limit))
+        counts[section] = (
+            len(found[section])
+            if len(found[section]) < (done_limit if section is Section.DONE else limit)
+            else query.order_by().count()
+        )
+    every = [task for rows in found.values() for task in rows]
+    titles = link_titles((t.record_type, t.record_id) for t in every)
+    user_ids = {t.assignee_id for t in every if t.assignee_id}
+    names = {u.id: u.name for u in User.select().where(User.id.in_(list(user_ids)))}
+    rows = {
+        section: [
+            TaskRow(
+                t.id,
+                t.title,
+                t.due_at,
+                t.done,
+                t.done_at,
+                is_overdue(t, now),
+                t.reminder,
+                t.record_type,
+                t.record_id,
+                titles.get(t.record_id, "") if t.record_id else "",
+                t.assignee_id,
+                names.get(t.assignee_id, "") if t.assignee_id else "",
+            )
+            for t in tasks_
+        ]
+        for section, tasks_ in found.items()
+    }
+    return rows, counts

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from desktopcrm.views.context import AppContext
     from desktopcrm.views.main_window import MainWindow
+    from desktopcrm.views.record.picker import PickedRecord
 
 
 @dataclass(frozen=True)
@@ -37,4 +38,21 @@ def builtin_add_actions() -> list[AddAction]:
         _record("deal", "Deal…", "deals"),
         _record("note", "Note…", "log"),
         AddAction("user", "User…", "user-add", lambda w: w.add_user(), lambda c: c.user.is_admin),
+        AddAction("task", "Task…", "tasks", lambda w: _add_task(w), _everyone),
     ]
+
+
+def _current_link(window: MainWindow) -> PickedRecord | None:
+    """The record page shown (kind, id, title) for a new task or appointment to link to."""
+    from desktopcrm.views.record.picker import PickedRecord
+
+    page = window.current_record
+    if page is None:
+        return None
+    return PickedRecord(page.kind.value, page.record_id, page.title or "")
+
+
+def _add_task(window: MainWindow) -> object:
+    from desktopcrm.views.tasks.task_dialog import open_task_dialog
+
+    return open_task_dialog(window.context, window, link=_current_link(window))

@@ -80,6 +80,14 @@ SCREENS: tuple[ScreenSpec, ...] = (
         keywords="opportunities deal list pipeline stages smart lists filters",
     ),
     ScreenSpec(
+        key="tasks",
+        title="Tasks",
+        icon="tasks",
+        widget="desktopcrm.views.tasks.screen:TasksScreen",
+        order=60,
+        keywords="to do todo overdue today upcoming done reminders",
+    ),
+    ScreenSpec(
         key="settings",
         title="Settings",
         icon="settings",

@@ -9,11 +9,11 @@ from tests.gui.conftest import offscreen_popup_noise, show_active
 
 
 def test_opens_on_the_first_screen_with_only_real_screens(window: MainWindow) -> None:
-    keys = ["leads", "contacts", "companies", "deals", "settings"]
+    keys = ["leads", "contacts", "companies", "deals", "tasks", "settings"]
     assert [s.key for s in window.screens] == keys
     assert window.current_key == "leads"
     assert window.top_bar.title.text() == "Leads"
-    assert window.sidebar.main_nav.count() == 4
+    assert window.sidebar.main_nav.count() == 5
     assert window.sidebar.system_nav.count() == 1
 
 
@@ -21,9 +21,9 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     win = MainWindow(context)
     qtbot.addWidget(win)
     show_active(qtbot, win)
-    keys = ["demo", "leads", "contacts", "companies", "deals", "settings"]
+    keys = ["demo", "leads", "contacts", "companies", "deals", "tasks", "settings"]
     assert [s.key for s in win.screens] == keys
-    qtbot.keyClick(win, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(win, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert win.current_key == "settings"
     assert win.stack.currentWidget().objectName() == "screen-settings"
     qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
@@ -38,7 +38,7 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     assert win.current_key == "settings"
     assert win.sidebar.system_nav.hasFocus()
     qtbot.keyClick(win.sidebar.system_nav, Qt.Key.Key_Up)
-    assert win.current_key == "deals"
+    assert win.current_key == keys[-2]  # the last main screen
 
 
 def test_ctrl_k_opens_the_palette_and_enter_runs_a_result(qtbot, window: MainWindow) -> None:
@@ -97,8 +97,9 @@ def test_ctrl_n_opens_add_menu_and_user_dialog(qtbot, window: MainWindow) -> Non
         "Deal…",
         "Note…",
         "User…",
+        "Task…",
     ]
-    menu.setActiveAction(menu.actions()[-1])
+    menu.setActiveAction(next(a for a in menu.actions() if a.text() == "User…"))
     qtbot.keyClick(menu, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AddUserDialog))
     dialog = QApplication.activeModalWidget()
