@@ -147,8 +147,10 @@ DEFAULT_COLUMNS["contact"] = (
 #: The order of a list whose spec has no sort (and of the records a sort key leaves blank).
 DEFAULT_SORT: dict[str, tuple[SortKey, ...]] = {}
 
-#: Extra columns computed per page (a second query for the page's ids).
+#: Extra columns read by subqueries of a page's query (tags; the name a reference points at).
 EXTRA_COLUMNS = ("tags", "company_name", "contact_name")
+#: Joins a record's tag names in the page query (a character no tag name has).
+TAG_SEPARATOR = "\x1f"
 
 TEXT_OPS = frozenset({"eq", "ne", "contains", "starts", "in", "is_empty", "is_set"})
 ORDERED_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "between", "in", "is_empty", "is_set"})
@@ -318,12 +320,17 @@ class ListQuery:
             *[c for c in wanted if c not in ("id", "version")],
         )
         self._plain = [self._column(name) for name in self.columns if self._is_plain(name)]
+        # Tags and the names of references are read by the page's own query (subqueries per
+        # row, answered by the database in the same statement); custom values per page.
+        names = [name for name in self.columns if self._is_plain(name)]
+        inline = [name for name in self.columns if name in EXTRA_COLUMNS and name not in names]
+        self._selected: list[Any] = [*self._plain, *map(self._inline_column, inline)]
+        self._late = [name for name in self.columns if name.startswith("custom:")]
+        self._index = {name: index for index, name in enumerate([*names, *inline])}
         self._row = _row_class(self.kind, self.columns)
-        self._converters = [
-            (index, convert)
-            for index, convert in enumerate(_converter(column) for column in self._plain)
-            if convert is not None
-        ]
+        convert: list[Callable[[Any], Any] | None] = [_converter(c) for c in self._plain]
+        convert += [_tag_names if name == "tags" else None for name in inline]
+        self._converters = [(i, c) for i, c in enumerate(convert) if c is not None]
         self._option_field: CustomField | None = None
         self._option_ids: list[Any] = []
         self._segments = self._plan(list(spec.sort) or list(DEFAULT_SORT[self.kind]))
@@ -381,27 +388,29 @@ class ListQuery:
     def prepare(self) -> None:
         """Remember a cursor every ``BLOCK`` rows of the whole list, and its size, in one pass.
 
-        Reads the sort keys of the whole list in order (from the index: no rows are built,
-        about what ``count()`` costs), keeping every ``BLOCK``-th. Afterwards ``rows_at``
+        The database numbers the whole list in order (from the index: no rows are built,
+        about what ``count()`` costs) and hands over only every ``BLOCK``-th sort key, so the
+        worker holds the GIL for a few hundred rows, not the whole list
+        (a GUI thread waiting for it would stall). Afterwards ``rows_at``
         anywhere is a keyset seek plus fewer than ``BLOCK`` skipped rows. A lazy model calls
         it in a worker when the list opens, so that dragging the scroll bar far down never
         waits for a long skip.
         """
-        for segment in self._segments:
-            query = segment.build([peewee.SQL("1")])
-            query = query.order_by(*[key.ordering(i == 0) for i, key in enumerate(segment.keys)])
-            cursor = database.execute(query)
-            position = 0
-            last: tuple[Any, ...] | None = None
-            while batch := cursor.fetchmany(5000):
-                for row in batch:
-                    position += 1
-                    if position % BLOCK == 0:
-                        self._remember(segment, position, self._cursor_keys(segment, row))
-                last = batch[-1]
-            if last is not None and position % BLOCK:
-                self._remember(segment, position, self._cursor_keys(segment, last))
-            segment.size = position
+        modulo = "%%" if isinstance(database.obj, peewee.PostgresqlDatabase) else "%"
+        for index, segment in enumerate(self._segments):
+            order = [key.ordering(i == 0) for i, key in enumerate(segment.keys)]
+            window = peewee.Window(order_by=order)
+            position = peewee.fn.ROW_NUMBER().over(window=window).alias("position")
+            sql, params = segment.build([position]).window(window).sql()
+            # Every BLOCK-th row, numbered and picked by the database.
+            picked = (
+                f"SELECT * FROM ({sql}) AS numbered "
+                f"WHERE numbered.position {modulo} {BLOCK} = 0"
+            )
+            for row in database.execute_sql(picked, params).fetchall():
+                self._remember(segment, int(row[0]), self._cursor_keys(segment, row))
+            segment.size = None
+            segment.size = self._segment_count(index)
         self._count = sum(segment.size or 0 for segment in self._segments)
 
     @staticmethod
@@ -437,7 +446,7 @@ class ListQuery:
 
     def _fetch(self, segment: _Segment, local: int, count: int) -> list[tuple[Any, ...]]:
         at = segment.positions[bisect.bisect_right(segment.positions, local) - 1]
-        query = segment.build(self._plain)
+        query = segment.build(self._selected)
         if at > 0:
             seek = self._seeks() or self._ordered_read(segment)
             query = query.where(_after(segment.keys, segment.cursors[at], seek))
@@ -512,55 +521,48 @@ class ListQuery:
         return segment.size
 
     def _finish(self, rows: list[tuple[Any, ...]]) -> list[Row]:
-        extras = [name for name in self.columns if not self._is_plain(name)]
-        if not extras or not rows:
-            return [self._row(row) for row in rows]
-        plain = [name for name in self.columns if self._is_plain(name)]
+        """Rows in the order of ``columns``, with the custom values of the page."""
+        index, make = self._index, self._row
+        if not self._late:
+            order = [index[name] for name in self.columns]
+            if order == sorted(order):
+                return [make(values) for values in rows]
+            return [make([values[i] for i in order]) for values in rows]
         ids = [row[0] for row in rows]
-        values: dict[str, dict[Any, Any]] = {}
-        by_name = {name: index for index, name in enumerate(plain)}
-        for name in extras:
-            values[name] = self._extra(name, ids, rows, by_name)
+        late = {name: self._custom_values(name, ids) for name in self._late} if rows else {}
         result = []
         for row in rows:
             full = [
-                row[by_name[name]] if name in by_name else values[name].get(row[0])
+                row[index[name]] if name in index else late[name].get(row[0])
                 for name in self.columns
             ]
-            result.append(self._row(full))
+            result.append(make(full))
         return result
 
-    def _extra(
-        self, name: str, ids: list[Any], rows: list[tuple[Any, ...]], by_name: dict[str, int]
-    ) -> dict[Any, Any]:
+    def _custom_values(self, name: str, ids: list[Any]) -> dict[Any, Any]:
+        from desktopcrm.services.custom_fields import get_values_many
+
+        key = name.removeprefix("custom:")
+        values = get_values_many(self.entity, ids)
+        return {record_id: fields.get(key) for record_id, fields in values.items()}
+
+    def _inline_column(self, name: str) -> Any:
+        """A per-row subquery for an extra column: the record's tag names (joined by
+        ``TAG_SEPARATOR``), or the name of its company or primary contact."""
+        model: Any = self.model
         if name == "tags":
-            from desktopcrm.services.tags import tags_of_many
-
-            return dict(tags_of_many(ids))
-        if name.startswith("custom:"):
-            from desktopcrm.services.custom_fields import get_values_many
-
-            key = name.removeprefix("custom:")
-            values = get_values_many(self.entity, ids)
-            return {record_id: fields.get(key) for record_id, fields in values.items()}
-        reference = "company" if name == "company_name" else "primary_contact"
-        if reference not in by_name:
-            raise ValidationError("columns", f"{name} needs the {reference} column in the list.")
-        targets = {row[0]: row[by_name[reference]] for row in rows}
-        wanted = {target for target in targets.values() if target is not None}
-        names = (
-            dict(
-                cast(
-                    Iterable[tuple[Any, str]],
-                    Contact.select(Contact.id, Contact.name)
-                    .where(Contact.id.in_(list(wanted)))
-                    .tuples(),
-                )
+            postgres = isinstance(database.obj, peewee.PostgresqlDatabase)
+            joined = peewee.fn.string_agg if postgres else peewee.fn.group_concat
+            return (
+                RecordTag.select(joined(Tag.name, TAG_SEPARATOR))
+                .join(Tag)
+                .where(RecordTag.record_id == model.id)
             )
-            if wanted
-            else {}
-        )
-        return {record_id: names.get(target) for record_id, target in targets.items()}
+        reference = "company" if name == "company_name" else "primary_contact"
+        if reference not in model._meta.fields:
+            raise ValidationError("columns", f"{self.kind.capitalize()}s have no {name} to show.")
+        target = Contact.alias()
+        return target.select(target.name).where(target.id == getattr(model, reference))
 
     # ----------------------------------------------------------------- columns and fields
 
@@ -949,6 +951,11 @@ def _converter(column: peewee.Field) -> Callable[[Any], Any] | None:
     if isinstance(column, peewee.CharField | peewee.TextField | peewee.IntegerField):
         return None
     return column.python_value
+
+
+def _tag_names(value: str) -> list[str]:
+    """The tag names of a row, alphabetically (case-insensitive), from the joined text."""
+    return sorted(value.split(TAG_SEPARATOR), key=str.lower)
 
 
 def _datetime_value(value: Any) -> Any:
