@@ -59,12 +59,39 @@ LOADING_ROLE = Qt.ItemDataRole.UserRole + 2
 STYLE_ROLE = Qt.ItemDataRole.UserRole + 3
 ROW_ROLE = Qt.ItemDataRole.UserRole + 4
 
+_ROW_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        ID_ROLE,
+        CHIP_ROLE,
+        LOADING_ROLE,
+        ROW_ROLE,
+    }
+)
+
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
 #: Blocks kept in memory (``BLOCK`` rows each); the least recently used go first.
 CACHED_BLOCKS = 48
 #: Block requests remembered while a job runs (older ones are dropped: scrolled past).
 WANTED_BLOCKS = 6
 #: A list longer than this is ``prepare``d after its count.
 PREPARE_MIN_ROWS = 4 * BLOCK
+#: Blocks are read once the view has asked for them and then stayed this long without asking
+#: for others (a fast scroll reads where it stops, not every block it passes).
+SETTLE_MS = 30
+#: Rows above and below the visible ones whose blocks are read too (scrolling on is smooth).
+MARGIN_ROWS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """What a loaded row shows, made once per row when first painted: the text of each
+    column, and for chip, tags and owner columns what the delegate draws (``CHIP_ROLE``)."""
+
+    texts: tuple[str, ...]
+    payloads: tuple[Any, ...]
 
 
 @dataclass
@@ -128,6 +155,12 @@ class ListModel(QAbstractTableModel):
         self._generation = 0
         self._query: ListQuery | None = None
         self._blocks: OrderedDict[int, list[Row]] = OrderedDict()
+        self._lines: dict[int, list[Line | None]] = {}
+        self.visible_rows: Callable[[], tuple[int, int]] | None = None
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._settled)
         self._rows = 0
         self._count: int | None = None
         self._open_pending: tuple[int, bool, list[int]] | None = None
@@ -152,6 +185,7 @@ class ListModel(QAbstractTableModel):
         self.beginResetModel()
         self.columns = list(columns)
         self._blocks.clear()
+        self._lines.clear()
         self.endResetModel()
         self.spec = replace(self.spec, columns=engine_columns(self.columns))
         self._start(reset=True, lookups=not self.has_loaded)
@@ -325,6 +359,7 @@ class ListModel(QAbstractTableModel):
         self.lookups = opened.lookups
         first = opened.blocks.get(0, [])
         exact = len(first) < BLOCK
+        self._lines.clear()
         if reset:
             self.beginResetModel()
             self._blocks.clear()
@@ -414,8 +449,9 @@ class ListModel(QAbstractTableModel):
     def _store(self, block: int, rows: list[Row]) -> None:
         self._blocks[block] = rows
         self._blocks.move_to_end(block)
+        self._lines.pop(block, None)
         while len(self._blocks) > CACHED_BLOCKS:
-            self._blocks.popitem(last=False)
+            self._lines.pop(self._blocks.popitem(last=False)[0], None)
 
     def _resize(self, rows: int) -> None:
         if rows > self._rows:
@@ -427,16 +463,73 @@ class ListModel(QAbstractTableModel):
             self._rows = rows
             for block in [b for b in self._blocks if b * BLOCK >= rows]:
                 del self._blocks[block]
+                self._lines.pop(block, None)
+            self._lines.pop(rows // BLOCK, None)
             self.endRemoveRows()
 
     def _want(self, block: int) -> None:
+        """The view asked for a row of ``block``: read it once the scrolling settles."""
+        wanted = self._wanted
+        if wanted and wanted[-1] == block:
+            return
         if self._job is not None and self._job[1] == block:
             return
-        if block in self._wanted:
-            self._wanted.remove(block)
-        self._wanted.append(block)
-        del self._wanted[:-WANTED_BLOCKS]
+        if block in wanted:
+            wanted.remove(block)
+        wanted.append(block)
+        del wanted[:-WANTED_BLOCKS]
+        self._settle.start()
+
+    def _settled(self) -> None:
+        """Read the blocks of the rows on screen (and a margin), those on screen first; without
+        a view to ask, the blocks asked for, the latest first."""
+        if self.visible_rows is not None:
+            top, bottom = self.visible_rows()
+            if top >= 0:
+                bottom = max(top, bottom)
+                low = max(0, top - MARGIN_ROWS) // BLOCK
+                high = min(max(self._rows - 1, 0), bottom + MARGIN_ROWS) // BLOCK
+                shown = range(top // BLOCK, bottom // BLOCK + 1)
+                margin = [b for b in range(low, high + 1) if b not in shown]
+                # ``_pump`` reads from the end: the shown blocks last in the list.
+                self._wanted[:] = [*margin, *reversed(shown)]
         self._schedule()
+
+    def line(self, position: int) -> Line | None:
+        """What row ``position`` shows, or None while its block is read (then it is asked
+        for). Made once per row, on the GUI thread, only for rows that are painted."""
+        number, offset = divmod(position, BLOCK)
+        lines = self._lines.get(number)
+        if lines is not None and offset < len(lines):
+            found = lines[offset]
+            if found is not None:
+                return found
+        block = self._blocks.get(number)
+        if block is None or offset >= len(block):
+            if 0 <= position < self._rows:
+                self._want(number)
+            return None
+        if lines is None:
+            lines = self._lines[number] = [None] * len(block)
+        made = lines[offset] = self._make_line(block[offset])
+        return made
+
+    def _make_line(self, row: Row) -> Line:
+        lookups = self.lookups
+        texts = tuple(display(column, row, lookups) for column in self.columns)
+        payloads: list[Any] = []
+        for column in self.columns:
+            if column.style == "chip":
+                payloads.append(chip(column, row, lookups))
+            elif column.style == "tags":
+                colours = lookups.tag_colours
+                payloads.append([(name, colours.get(name)) for name in row.get("tags") or ()])
+            elif column.style == "owner":
+                owner = row.get("owner")
+                payloads.append(lookups.users.get(owner, "") if owner is not None else "")
+            else:
+                payloads.append(None)
+        return Line(texts, tuple(payloads))
 
     # ----------------------------------------------------------------- Qt model
 
@@ -464,46 +557,30 @@ class ListModel(QAbstractTableModel):
             return None
         if not 0 <= index.column() < len(self.columns):
             return None
-        block = self._blocks.get(index.row() // BLOCK)
-        row = None
-        if block is not None:
-            offset = index.row() % BLOCK
-            row = block[offset] if offset < len(block) else None
-        if row is None:
-            if role == LOADING_ROLE:
-                return True
-            if role in (Qt.ItemDataRole.DisplayRole, ID_ROLE):
-                self._want(index.row() // BLOCK)
-            return None
         column = self.columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            text = display(column, row, self.lookups)
-            if role == Qt.ItemDataRole.ToolTipRole and len(text) < 24:
-                return None
-            return text
-        if role == ID_ROLE:
-            return str(row.id)
-        if role == ROW_ROLE:
-            return row
         if role == STYLE_ROLE:
             return column.style
-        if role == CHIP_ROLE:
-            if column.style == "chip":
-                return chip(column, row, self.lookups)
-            if column.style == "tags":
-                names = row.get("tags") or []
-                return [(name, self.lookups.tag_colours.get(name)) for name in names]
-            if column.style == "owner":
-                owner = row.get("owner")
-                return self.lookups.users.get(owner, "") if owner is not None else ""
-            return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column.style in ("money", "number"):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role not in _ROW_ROLES:
+            return None
+        line = self.line(index.row())
+        if line is None:
+            return True if role == LOADING_ROLE else None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return line.texts[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = line.texts[index.column()]
+            return None if len(text) < 24 else text
         if role == LOADING_ROLE:
             return False
-        return None
+        if role == CHIP_ROLE:
+            return line.payloads[index.column()]
+        row = self.row(index.row())
+        assert row is not None
+        return str(row.id) if role == ID_ROLE else row
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
@@ -522,13 +599,7 @@ class ListModel(QAbstractTableModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column whose header allows it (others are ignored)."""

@@ -205,7 +205,9 @@ class ListScreen(QWidget):
         self.table.setObjectName("ListTable")
         self.table.setAccessibleName(f"{self.TITLE} list")
         self.table.setModel(self.model)
-        self.table.setItemDelegate(ListDelegate(self.table))
+        self.delegate = ListDelegate(self.table)
+        self.table.setItemDelegate(self.delegate)
+        self.model.visible_rows = self._visible_rows
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -275,12 +277,21 @@ class ListScreen(QWidget):
         QWidget.setTabOrder(self.columns_button, self.export_all_button)
         QWidget.setTabOrder(self.export_all_button, self.table)
         apply_list_style(self, context)
+        if context.theme is not None:
+            context.theme.changed.connect(lambda _scheme: self.delegate.clear_caches())
 
         self._load_preferences()
         self._reload_views()
         self.model.set_columns(self._restore_columns())
         self._size_columns()
         self.apply()
+
+    def _visible_rows(self) -> tuple[int, int]:
+        """The first and last rows on screen (-1 when none): the blocks the model reads."""
+        viewport = self.table.viewport()
+        top = self.table.rowAt(0)
+        bottom = self.table.rowAt(viewport.height() - 1)
+        return top, bottom if bottom >= 0 else self.model.rowCount() - 1
 
     # ----------------------------------------------------------------- set-up
 
