@@ -404,8 +404,7 @@ class ListQuery:
             sql, params = segment.build([position]).window(window).sql()
             # Every BLOCK-th row, numbered and picked by the database.
             picked = (
-                f"SELECT * FROM ({sql}) AS numbered "
-                f"WHERE numbered.position {modulo} {BLOCK} = 0"
+                f"SELECT * FROM ({sql}) AS numbered WHERE numbered.position {modulo} {BLOCK} = 0"
             )
             for row in database.execute_sql(picked, params).fetchall():
                 self._remember(segment, int(row[0]), self._cursor_keys(segment, row))
