@@ -843,3 +843,31 @@ def appointments_for_record(
         Appointment.series.is_null(),
     )
     return list(_scoped(query, user).order_by(Appointment.start_at))
+
+
+_MARKS = {"accepted": "✓", "declined": "✗", "tentative": "?", "needs-action": "…"}
+
+
+def attendee_summaries(
+    appointment_ids: Iterable[uuid.UUID], limit: int = 4
+) -> dict[uuid.UUID, str]:
+    """A short line per appointment naming its attendees and their answers
+    ("Anna ✓ · Bob ✗ · Eve ? · +2"), for the calendar views."""
+    ids = list(set(appointment_ids))
+    if not ids:
+        return {}
+    people: dict[uuid.UUID, list[str]] = {}
+    query = (
+        Attendee.select(Attendee.appointment, Attendee.name, Attendee.email, Attendee.response)
+        .where(Attendee.appointment.in_(ids), Attendee.deleted_at.is_null())
+        .order_by(Attendee.organizer.desc(), Attendee.name, Attendee.email)
+    )
+    for attendee in query:
+        label = (attendee.name or attendee.email).split(" ")[0] or "?"
+        people.setdefault(attendee.appointment_id, []).append(
+            f"{label} {_MARKS.get(attendee.response, '')}".strip()
+        )
+    return {
+        key: " · ".join(names[:limit]) + (f" · +{len(names) - limit}" if len(names) > limit else "")
+        for key, names in people.items()
+    }

@@ -39,6 +39,9 @@ def builtin_add_actions() -> list[AddAction]:
         _record("note", "Note…", "log"),
         AddAction("user", "User…", "user-add", lambda w: w.add_user(), lambda c: c.user.is_admin),
         AddAction("task", "Task…", "tasks", lambda w: _add_task(w), _everyone),
+        AddAction(
+            "appointment", "Appointment…", "calendar", lambda w: _add_appointment(w), _everyone
+        ),
     ]
 
 
@@ -56,3 +59,9 @@ def _add_task(window: MainWindow) -> object:
     from desktopcrm.views.tasks.task_dialog import open_task_dialog
 
     return open_task_dialog(window.context, window, link=_current_link(window))
+
+
+def _add_appointment(window: MainWindow) -> object:
+    from desktopcrm.views.calendar.appointment_dialog import open_appointment_dialog
+
+    return open_appointment_dialog(window.context, window, link=_current_link(window))

@@ -80,6 +80,14 @@ SCREENS: tuple[ScreenSpec, ...] = (
         keywords="opportunities deal list pipeline stages smart lists filters",
     ),
     ScreenSpec(
+        key="calendar",
+        title="Calendar",
+        icon="calendar",
+        widget="desktopcrm.views.calendar.screen:CalendarScreen",
+        order=58,
+        keywords="appointments meetings agenda day week month schedule events",
+    ),
+    ScreenSpec(
         key="tasks",
         title="Tasks",
         icon="tasks",

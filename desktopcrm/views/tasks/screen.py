@@ -295,7 +295,8 @@ class TasksScreen(QWidget):
         self.summary.setText(f"{open_count} open")
         if self._again:
             self._again = False
-            QTimer.singleShot(0, self.refresh)
+            self.refresh()
+            return
         self.loaded.emit()
 
     def _item(self, row: TaskRow, now: dt.datetime, danger: QColor, muted: QColor) -> Any:
