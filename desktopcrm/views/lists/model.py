@@ -188,7 +188,8 @@ class ListModel(QAbstractTableModel):
         self._lines.clear()
         self.endResetModel()
         self.spec = replace(self.spec, columns=engine_columns(self.columns))
-        self._start(reset=True, lookups=not self.has_loaded)
+        if self._generation:  # else nothing was asked for yet: ``set_spec`` will read
+            self._start(reset=True, lookups=not self.has_loaded)
 
     def refresh(self) -> None:
         """Read the list again (the records changed), keeping what is on screen meanwhile."""
@@ -257,6 +258,8 @@ class ListModel(QAbstractTableModel):
         self._reload_lookups = self._reload_lookups or lookups
         self._open_pending = (self._generation, reset, sorted({0, *recent}))
         self._set_busy(True)
+        # From the event loop: a worker started now would compete for the GIL with the
+        # Python that builds the screen (measured: first rows painted 20-50 ms later).
         self._schedule()
 
     def _schedule(self) -> None:

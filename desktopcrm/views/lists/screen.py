@@ -63,8 +63,10 @@ from desktopcrm.views.top_bar import SearchField
 log = logging.getLogger("desktopcrm.views.lists")
 
 #: Wait this long after the last key before reading the list (the query itself runs in a
-#: worker and a newer one interrupts it, so this only saves work between fast keys).
-SEARCH_DEBOUNCE_MS = 40
+#: worker and a newer one interrupts it, so this only coalesces keys that come together: a
+#: paste, auto-repeat; a typist's keys are 100 ms or more apart, and every millisecond here
+#: is latency after the last key).
+SEARCH_DEBOUNCE_MS = 15
 #: Coalesce change notifications that come in bursts (a bulk action, an import).
 REFRESH_DEBOUNCE_MS = 120
 #: Tables whose changes may change what a list shows.
