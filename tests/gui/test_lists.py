@@ -374,3 +374,32 @@ def test_every_list_passes_the_model_tester(qtbot, context, qtmodeltester, cls) 
     qtmodeltester.check(screen.model)
     screen.grab()  # paints chips, pills and avatars without warnings
     QApplication.processEvents()
+
+
+def test_cells_are_painted_by_the_delegate(qtbot, context) -> None:
+    """Text, chips, tags and owners are painted from the rows' cached lines (chips and avatars
+    drawn once into pixmaps), selected rows in the selection colour, unread rows as bars."""
+    from desktopcrm.qt import QColor
+    from desktopcrm.views.lists.delegate import _scheme_colours
+
+    admin = context.user
+    acme = contacts.create_company(admin, "Acme", check_duplicates=False)
+    person(admin, "Anna", "Berg", company=acme, tags=["VIP", "Fair"])
+    person(admin, "Bob", "Berg", owner=None)
+    screen = open_screen(qtbot, ContactsScreen, context)
+    screen.table.selectRow(0)
+    image = screen.table.viewport().grab().toImage()
+    assert screen.delegate._pixmaps  # chips, tag pills and the avatar
+    assert any(key[0] == "avatar" for key in screen.delegate._pixmaps)
+    selection = _scheme_colours("light")["selection"]
+    name_rect = screen.table.visualRect(screen.model.index(0, 0))
+    assert QColor(image.pixel(name_rect.right() - 2, name_rect.top() + 2)) == selection
+    assert screen.model.line(0) is not None and screen.model.line(0).texts[:2] == (
+        "Anna Berg",
+        "Acme",
+    )
+    screen.model._blocks.clear()  # rows not read yet: placeholders, and a read is asked for
+    screen.model._lines.clear()
+    screen.table.viewport().grab()
+    assert screen.model._wanted == [0]
+    qtbot.waitUntil(lambda: screen.model.row(0) is not None, timeout=3000)

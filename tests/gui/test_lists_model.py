@@ -10,7 +10,7 @@ from desktopcrm.qt import QModelIndex, Qt
 from desktopcrm.services import contacts
 from desktopcrm.services.lists import BLOCK, Filter, ListSpec, SortKey
 from desktopcrm.views.lists.columns import BUILTIN, DEFAULT_KEYS
-from desktopcrm.views.lists.model import LOADING_ROLE, ListModel
+from desktopcrm.views.lists.model import LOADING_ROLE, SETTLE_MS, ListModel
 
 
 def people(actor: User, count: int) -> None:
@@ -64,3 +64,26 @@ def test_sort_filter_and_refresh(qtbot, context, qtmodeltester) -> None:
     assert model.rowCount() == 5
     assert model.index(4, 0).data() == "P0000 Test"
     assert model.index(4, 0, QModelIndex()).data(LOADING_ROLE) is False
+
+
+def test_blocks_are_read_where_scrolling_stops(qtbot, context) -> None:
+    """A fast scroll asks for block after block; only the rows on screen where it stops are
+    read, once it has stayed there for ``SETTLE_MS``; what a row shows is made once."""
+    people(context.user, 4 * BLOCK + 10)
+    model = model_for(context)
+    with qtbot.waitSignal(model.count_known, timeout=5000):
+        model.set_spec(ListSpec("person"))
+    qtbot.waitUntil(lambda: model._job is None and model._side is None, timeout=5000)
+    shown = [0, 0]
+    model.visible_rows = lambda: (shown[0], shown[1])
+    for top in (BLOCK + 60, 2 * BLOCK + 60, 3 * BLOCK + 60):
+        shown[:] = [top, top + 15]
+        assert model.index(top, 0).data(LOADING_ROLE) is True
+        assert model._job is None  # nothing is read while the view moves on
+    qtbot.waitUntil(lambda: model.row(3 * BLOCK + 60) is not None, timeout=5000)
+    qtbot.wait(3 * SETTLE_MS)
+    assert sorted(model.loaded_rows()) == [*range(BLOCK), *range(3 * BLOCK, 4 * BLOCK)]
+    line = model.line(3 * BLOCK + 60)
+    assert line is not None and line.texts[0] == f"P{3 * BLOCK + 60:04d} Test"
+    assert model.line(3 * BLOCK + 60) is line
+    assert model.index(3 * BLOCK + 60, 0).data() == line.texts[0]

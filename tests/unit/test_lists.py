@@ -432,3 +432,53 @@ def test_refresh_sees_new_records(any_database: Workspace) -> None:
     query.refresh()
     assert names(query) == ["Al A", "Bea B"] and query.count() == 2
     assert Deal.select().count() == 0
+
+
+def test_tags_and_names_come_with_the_page(
+    any_database: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tags and the names references point at are read by the page's own query (no second
+    query per page), tags in alphabetical order whatever their case."""
+    admin = any_database.user
+    acme = contacts.create_company(admin, "Acme", check_duplicates=False)
+    anna = person(admin, "Anna", "Berg", company=acme, tags=["vip", "Fair", "beta"])
+    person(admin, "Bob", "Berg")
+    spec = ListSpec("person", columns=["name", "company", "company_name", "tags"])
+    query = ListQuery(admin, spec)
+    statements: list[str] = []
+    db = lists.database.obj
+    execute = db.execute_sql
+
+    def counted(sql: str, params: Any = None, *args: Any, **kwargs: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute_sql", counted)
+    rows = query.rows_at(0, 10)
+    monkeypatch.undo()
+    # The two segments of a name sort (records with a name, then without): one read each.
+    assert len(statements) == 2
+    assert all("record_tag" in sql and '"t1"."id"' in sql for sql in statements)
+    assert [row.as_dict() for row in rows] == [
+        {
+            "id": anna.id,
+            "version": anna.version,
+            "name": "Anna Berg",
+            "company": acme.id,
+            "company_name": "Acme",
+            "tags": ["beta", "Fair", "vip"],
+        },
+        {
+            "id": rows[1].id,
+            "version": 1,
+            "name": "Bob Berg",
+            "company": None,
+            "company_name": None,
+            "tags": None,
+        },
+    ]
+    deal = deals.create_deal(admin, "Big one", 100, primary_contact=anna)
+    shown = ListQuery(admin, ListSpec("deal", columns=["name", "contact_name"])).rows_at(0, 5)
+    assert [(row.id, row.get("contact_name")) for row in shown] == [(deal.id, "Anna Berg")]
+    with pytest.raises(ValidationError):
+        ListQuery(admin, ListSpec("lead", columns=["contact_name"]))
