@@ -106,6 +106,7 @@ class FiredReminder(peewee.Model):
     item_id = peewee.UUIDField()
     remind_at = peewee.DateTimeField()
     fired_at = peewee.DateTimeField()
+    claim = peewee.CharField(max_length=32, default="", index=True)  # who inserted it
 
     class Meta:
         database = database

@@ -36,6 +36,7 @@ class ReminderPopup(QDialog):
         self.context = context
         self.clock = clock
         self.reminders: list[DueReminder] = []
+        self.more: QLabel | None = None
         self.setObjectName("ReminderPopup")
         self.setWindowTitle("Reminders")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -50,10 +51,14 @@ class ReminderPopup(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
 
+    #: Rows shown at most; the rest are counted ("and 120 more").
+    LIMIT = 12
+
     def add(self, reminders: list[DueReminder]) -> None:
         now = self.clock()
-        for reminder in reminders:
-            self.reminders.append(reminder)
+        shown = len(self.reminders)
+        self.reminders.extend(reminders)
+        for reminder in reminders[: max(self.LIMIT - shown, 0)]:
             row = QHBoxLayout()
             when = describe_due(reminder.due_at, now)
             late = reminder.due_at < now and reminder.item_type == "task"
@@ -72,6 +77,13 @@ class ReminderPopup(QDialog):
                 )
                 row.addWidget(button)
             self.rows.addLayout(row)
+        hidden = len(self.reminders) - self.LIMIT
+        if hidden > 0:
+            if self.more is None:
+                self.more = QLabel()
+                self.more.setObjectName("MoreReminders")
+                self.rows.addWidget(self.more)
+            self.more.setText(f"…and {hidden} more: see the Tasks screen and the calendar.")
 
 
 def _escape(text: str) -> str:

@@ -211,6 +211,9 @@ class CalendarView(QWidget):
     ) -> None:
         occurrence = box.occurrence
         editable = occurrence.editable
+        if rect.width() < 8:  # a crowded hour: a sliver in the calendar's colour
+            painter.fillRect(rect, colors.bar(occurrence.color, editable))
+            return
         painter.setPen(Qt.PenStyle.NoPen)
         fill = colors.fill(occurrence.color, editable)
         if ghost:
@@ -223,6 +226,8 @@ class CalendarView(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(colors.selection, 2))
             painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 4, 4)
+        if rect.width() < 28:
+            return
         text_color = colors.text if editable else colors.read_only_text
         painter.setPen(text_color)
         inner = rect.adjusted(7, 2, -4, -2)
