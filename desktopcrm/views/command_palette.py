@@ -21,6 +21,7 @@ from desktopcrm.qt import (
     QObject,
     QPoint,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -31,6 +32,8 @@ from desktopcrm.views.search import SearchProvider, SearchResult, merge_results,
 
 MIN_WIDTH = 520
 MAX_VISIBLE_ROWS = 9
+#: How long Enter waits for record results still being searched before it runs the best one.
+ENTER_WAIT_MS = 800
 
 
 class CommandPalette(QFrame):
@@ -55,6 +58,14 @@ class CommandPalette(QFrame):
         self._text = ""
         self._immediate: list[SearchResult] = []
         self._later: dict[int, list[SearchResult]] = {}
+        # Enter pressed while record results were still coming, on the best result: run the
+        # best one once they are in (or when ENTER_WAIT_MS is over), not the best command.
+        self._enter_waiting = False
+        self._chosen = False  # the user picked a row (arrows, click): Enter runs that one
+        self._enter_timer = QTimer(self)
+        self._enter_timer.setSingleShot(True)
+        self._enter_timer.setInterval(ENTER_WAIT_MS)
+        self._enter_timer.timeout.connect(self._run_waiting_enter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -88,6 +99,8 @@ class CommandPalette(QFrame):
     def update_results(self, text: str) -> None:
         """Show the immediate results for ``text``; ask the asynchronous providers too."""
         self._text = text
+        self._chosen = False
+        self._enter_waiting = False
         self._immediate = run_search(self.providers, text)
         self._later = {}
         self._show(self._immediate, keep=None)
@@ -105,6 +118,27 @@ class CommandPalette(QFrame):
         current = self.current_row()
         keep = self.model.result(current) if current > 0 else None
         self._show(merge_results(self._immediate, *self._later.values()), keep=keep)
+        if self._enter_waiting and not self._providers_busy():
+            self._run_waiting_enter()
+
+    def _providers_busy(self) -> bool:
+        """Whether an asynchronous provider is still working on the current text."""
+        return any(getattr(p, "busy", False) for p in self.providers)
+
+    def _enter(self) -> None:
+        """Run the highlighted result; if the user has not picked one and record results
+        are still on their way, wait for them (at most ENTER_WAIT_MS) and run the best."""
+        if not self._chosen and self._providers_busy():
+            self._enter_waiting = True
+            self._enter_timer.start()
+            return
+        self.activate_current()
+
+    def _run_waiting_enter(self) -> None:
+        self._enter_timer.stop()
+        if self._enter_waiting and self.isVisible():
+            self._enter_waiting = False
+            self.activate_current()
 
     def _show(self, results: list[SearchResult], keep: SearchResult | None) -> None:
         self.model.set_results(results)
@@ -142,6 +176,7 @@ class CommandPalette(QFrame):
             return
         row = (self.current_row() + delta) % count
         self.view.setCurrentIndex(self.model.index(row, 0))
+        self._chosen = True
 
     def activate_current(self) -> None:
         row = self.current_row()
@@ -158,6 +193,7 @@ class CommandPalette(QFrame):
 
     def _clicked(self, index: QModelIndex) -> None:
         self.view.setCurrentIndex(index)
+        self._chosen = True
         self.activate_current()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -200,6 +236,6 @@ class CommandPalette(QFrame):
             return True
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             if self.isVisible():
-                self.activate_current()
+                self._enter()
             return True
         return False

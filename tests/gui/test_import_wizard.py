@@ -187,6 +187,8 @@ def test_palette_command_opens_the_wizard_and_section_undo(
     qtbot.keyClicks(window.top_bar.search, "Import CSV")
     assert window.palette_popup.model.result(0).title == "Import CSV…"
     qtbot.keyClick(window.top_bar.search, Qt.Key.Key_Return)
+    # (Enter waits for the record search still running, then runs the best result)
+    qtbot.waitUntil(lambda: not window.palette_popup.isVisible(), timeout=2000)
     section = window.screen_widget("settings").page("import-export")
     assert isinstance(section, ImportExportSection)
     wizard = section.wizard

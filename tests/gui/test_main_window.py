@@ -52,7 +52,8 @@ def test_ctrl_k_opens_the_palette_and_enter_runs_a_result(qtbot, window: MainWin
     titles = [palette.model.result(r).title for r in range(palette.model.rowCount())]
     assert titles[0] == "Settings › Appearance"
     qtbot.keyClick(search, Qt.Key.Key_Return)
-    assert not palette.isVisible()
+    # Enter waits for the record search still running, then runs the best result
+    qtbot.waitUntil(lambda: not palette.isVisible(), timeout=2000)
     settings = window.screen_widget("settings")
     assert settings.pages.currentWidget().objectName() == "section-appearance"
 

@@ -91,3 +91,17 @@ def test_commands_still_come_first_for_their_words(qtbot, window, context) -> No
     qtbot.keyClicks(window.top_bar.search, "back")
     _wait_for(qtbot, window, "Backus Nova")
     assert _titles(window)[0] == ("Back up now", "Command")
+
+
+def test_enter_before_the_record_results_arrive_opens_the_best_record(
+    qtbot, window, context
+) -> None:
+    """A quick typist presses Enter before the search worker answers: the palette waits for
+    the records (not running the best command instead) and opens the best match."""
+    person = contacts.create_person(context.user, first_name="Yusuf", last_name="Oyelaran")
+    window.focus_search()
+    with qtbot.waitSignal(context.open_record, timeout=5000) as opened:
+        qtbot.keyClicks(window.top_bar.search, "oyelaran")
+        qtbot.keyClick(window.top_bar.search, Qt.Key.Key_Return)
+    assert opened.args == ["contact", str(person.id)]
+    assert not window.palette_popup.isVisible()

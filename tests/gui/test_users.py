@@ -101,6 +101,8 @@ def test_palette_user_result_opens_users_section(qtbot, window: MainWindow, cont
     qtbot.keyClicks(window.top_bar.search, "Fabio")
     assert window.palette_popup.model.result(0).kind == "User"
     qtbot.keyClick(window.top_bar.search, Qt.Key.Key_Return)
+    # (Enter waits for the record search still running, then runs the best result)
+    qtbot.waitUntil(lambda: not window.palette_popup.isVisible(), timeout=2000)
     section = window.screen_widget("settings").page("users")
     selected = section.table.selectionModel().selectedRows()
     assert [section.model.data(i) for i in selected] == ["Fabio Rosa"]
