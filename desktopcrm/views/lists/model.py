@@ -7,8 +7,12 @@ thread, as the view paints them.
   generation that is still running is interrupted (SQLite) and its result dropped, so typing
   in the search box never queues stale queries.
 - ``data()`` for a row whose block is not loaded answers ``LOADING_ROLE`` (the delegate draws a
-  placeholder) and asks for the block; blocks are read one job at a time, the most recently
-  asked first, so a fast scroll reads what is on screen, not everything it passed.
+  placeholder) and asks for the block. Blocks are read once the view has stopped asking for
+  new ones for ``SETTLE_MS``: then the blocks of the rows on screen (``visible_rows``, set by
+  the screen) and a margin, one job at a time, so a fast scroll reads where it stops, not
+  everything it passed, and no worker competes with the GUI thread for the GIL meanwhile.
+- What a row shows (texts, chips) is made once, when it is first painted (``line``), and
+  kept with its block; ``data()`` and the delegate read it from there.
 - The list's size comes from a second job on its own ``ListQuery`` (``count()``, then
   ``prepare()`` for a long list, whose cursors the model then adopts so that a jump anywhere
   is a keyset seek). Until then the model grows by ``fetchMore`` as the view scrolls.
