@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from desktopcrm.models import User
 from desktopcrm.models.records import Contact
 from desktopcrm.qt import QModelIndex, Qt
 from desktopcrm.services import contacts
 from desktopcrm.services.lists import BLOCK, Filter, ListSpec, SortKey
 from desktopcrm.views.lists.columns import BUILTIN, DEFAULT_KEYS
-from desktopcrm.views.lists.model import LOADING_ROLE, SETTLE_MS, ListModel
+from desktopcrm.views.lists.model import FIRST_ROWS, LOADING_ROLE, SETTLE_MS, ListModel
 
 
 def people(actor: User, count: int) -> None:
@@ -82,8 +84,29 @@ def test_blocks_are_read_where_scrolling_stops(qtbot, context) -> None:
         assert model._job is None  # nothing is read while the view moves on
     qtbot.waitUntil(lambda: model.row(3 * BLOCK + 60) is not None, timeout=5000)
     qtbot.wait(3 * SETTLE_MS)
-    assert sorted(model.loaded_rows()) == [*range(BLOCK), *range(3 * BLOCK, 4 * BLOCK)]
+    assert sorted(model.loaded_rows()) == [*range(FIRST_ROWS), *range(3 * BLOCK, 4 * BLOCK)]
     line = model.line(3 * BLOCK + 60)
     assert line is not None and line.texts[0] == f"P{3 * BLOCK + 60:04d} Test"
     assert model.line(3 * BLOCK + 60) is line
     assert model.index(3 * BLOCK + 60, 0).data() == line.texts[0]
+
+
+@pytest.mark.parametrize("count", [FIRST_ROWS - 1, FIRST_ROWS, BLOCK + 5])
+def test_a_new_list_reads_its_first_rows_first(qtbot, context, count: int) -> None:
+    """A new list reads ``FIRST_ROWS`` rows (what a window shows); the rest of its first block
+    when the view asks; a list that short is known to be complete at once."""
+    people(context.user, count)
+    model = model_for(context)
+    with qtbot.waitSignal(model.count_known, timeout=5000) as counted:
+        model.set_spec(ListSpec("person"))
+    assert counted.args == [count]
+    assert model.rowCount() == count
+    if count <= FIRST_ROWS:
+        assert sorted(model.loaded_rows()) == list(range(count))
+        assert count == FIRST_ROWS or model._side is None  # shorter: nothing to count
+        return
+    assert sorted(model.loaded_rows()) == list(range(FIRST_ROWS))
+    shown = min(count, BLOCK) - 1
+    assert model.index(shown, 0).data(LOADING_ROLE) is True
+    qtbot.waitUntil(lambda: model.index(shown, 0).data() == f"P{shown:04d} Test", timeout=5000)
+    assert sorted(model.loaded_rows()) == list(range(min(count, BLOCK)))

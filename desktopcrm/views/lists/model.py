@@ -87,6 +87,10 @@ PREPARE_MIN_ROWS = 4 * BLOCK
 SETTLE_MS = 30
 #: Rows above and below the visible ones whose blocks are read too (scrolling on is smooth).
 MARGIN_ROWS = 40
+#: Rows a new list reads first (more than a tall window shows); the rest of its first block
+#: is read like any other when the view asks. A filtered list's first page costs about in
+#: proportion (a search for "mar" in 100,000 people: 54 -> 35 ms).
+FIRST_ROWS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,9 +286,19 @@ class ListModel(QAbstractTableModel):
             return
         while self._wanted:
             block = self._wanted.pop()
-            if block not in self._blocks and block * BLOCK < max(self._rows, 1):
+            missing = block not in self._blocks or self._incomplete(block)
+            if missing and block * BLOCK < max(self._rows, 1):
                 self._run_block(block)
                 return
+
+    def _incomplete(self, block: int) -> bool:
+        """Whether a loaded block holds fewer rows than the list has there (the first rows
+        of a new list, ``FIRST_ROWS``)."""
+        rows = self._blocks.get(block)
+        if rows is None or len(rows) >= BLOCK:
+            return False
+        end = self._count if self._count is not None else self._rows + 1
+        return block * BLOCK + len(rows) < end
 
     def _run_open(self, generation: int, reset: bool, blocks: list[int]) -> None:
         user, spec = self._user(), self.spec
@@ -298,7 +312,10 @@ class ListModel(QAbstractTableModel):
             stopper.attach()
             query = ListQuery(user, spec)
             lookups = known if known is not None else load_lookups(ENTITY[spec.kind])
-            rows = {block: query.rows_at(block * BLOCK, BLOCK) for block in blocks}
+            rows = {
+                block: query.rows_at(block * BLOCK, FIRST_ROWS if reset else BLOCK)
+                for block in blocks
+            }
             return _Opened(query, lookups, rows)
 
         self._job = (generation, None, stopper)
@@ -365,7 +382,7 @@ class ListModel(QAbstractTableModel):
         self._query = opened.query
         self.lookups = opened.lookups
         first = opened.blocks.get(0, [])
-        exact = len(first) < BLOCK
+        exact = len(first) < (FIRST_ROWS if reset else BLOCK)
         self._lines.clear()
         if reset:
             self.beginResetModel()
@@ -552,7 +569,7 @@ class ListModel(QAbstractTableModel):
             and self._count is None
             and self.has_loaded
             and self._rows > 0
-            and self._rows % BLOCK == 0
+            and (self._rows % BLOCK == 0 or self._incomplete(self._rows // BLOCK))
         )
 
     def fetchMore(self, parent: Index) -> None:
