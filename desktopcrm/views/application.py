@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from desktopcrm.views.context import AppContext
     from desktopcrm.views.main_window import MainWindow
     from desktopcrm.views.presence_monitor import PresenceMonitor
+    from desktopcrm.views.reminders import ReminderScheduler
     from desktopcrm.views.workspace_opener import AskForDatabase, OpenedWorkspace, WorkspaceOpener
 
 log = logging.getLogger("desktopcrm.views.application")
@@ -135,6 +136,7 @@ class Startup(QObject):
         self.opener: WorkspaceOpener | None = None
         self.context: AppContext | None = None
         self.monitor: PresenceMonitor | None = None
+        self.reminders: ReminderScheduler | None = None
         PaintWatcher(window).painted.connect(self._shell_painted)
 
     def _shell_painted(self) -> None:
@@ -170,11 +172,17 @@ class Startup(QObject):
         self.monitor.peers_changed.connect(self.window.status.set_peers)
         self.monitor.problem.connect(self.window.status.show_problem)
         self.monitor.start()
+        from desktopcrm.views.reminders import ReminderScheduler
+
+        self.reminders = ReminderScheduler(self.context, self.window)
+        self.reminders.start()  # the missed ones once, then one timer for the next
         log.info("workspace attached")
         self.attached.emit()
 
     def shutdown(self) -> None:
         """At quit: end the session, wait for background work, close this thread's connection."""
+        if self.reminders is not None:
+            self.reminders.stop()
         if self.monitor is not None:
             self.monitor.stop()
         elif self.opener is not None:  # without it nothing ran in the background

@@ -72,12 +72,15 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
         assert shell.current_key == "leads"
         assert shell.stack.currentWidget().objectName() == "screen-leads"
         assert shell.opening_state is None
+        # reminders are armed (one timer, for the next one or an hour from now)
+        assert startup.reminders is not None and startup.reminders.timer.isActive()
         assert shell.palette_popup is None  # built on first use
         shell.focus_search()
         assert shell.palette_popup is not None and shell.palette_popup.isVisible()
     finally:
         startup.shutdown()
     assert startup.context is not None and not startup.context.database_open
+    assert not startup.reminders.timer.isActive()
 
 
 def test_a_screen_picked_before_attach_is_shown_after(
