@@ -2,12 +2,13 @@
 
 Not a benchmark itself (run_all.py skips it). It does what ``desktopcrm --quit-after-startup``
 does minus the app: create the QApplication, show a QMainWindow, and quit once the window has
-painted for the first time.
+painted for the first time, printing when that was (like the app's timing flags).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -23,8 +24,12 @@ class QuitAfterFirstPaint(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and not self._painted:
             self._painted = True
-            QTimer.singleShot(0, QApplication.quit)
+            QTimer.singleShot(0, self._done)  # once the paint is done, as the app stamps it
         return False
+
+    def _done(self) -> None:
+        print(f"bare painted at {time.time():.6f}", flush=True)  # see startup.py
+        QApplication.quit()
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -101,12 +102,14 @@ def test_quit_after_startup_paints_the_shell_without_the_database(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert "loaded: []" in result.stdout
     assert not database.exists()
+    assert re.search(r"--quit-after-startup painted at \d+\.\d+", result.stdout)  # the time
 
 
 def test_quit_when_ready_end_to_end(tmp_path: Path) -> None:
     database = tmp_path / "crm.sqlite"
     result = run_app("--database", str(database), "--quit-when-ready")
     assert result.returncode == 0, result.stderr
+    assert re.search(r"--quit-when-ready painted at \d+\.\d+", result.stdout)
     assert "Traceback" not in result.stderr
     log = result.stderr
     steps = [
