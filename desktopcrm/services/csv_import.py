@@ -46,8 +46,6 @@ from desktopcrm.services.importing.validation import find_contact, split_name
 from desktopcrm.services.importing.writing import (
     TagCache,
     bulk_pragmas,
-    insert_extras,
-    insert_records,
     insert_rows,
 )
 
@@ -73,8 +71,6 @@ __all__ = [
     "header_key",
     "import_file",
     "import_rows",
-    "insert_extras",
-    "insert_records",
     "insert_rows",
     "mapped_rows",
     "open_csv",

@@ -171,8 +171,8 @@ def table_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) -> 
 def insert_rows(model: type[peewee.Model], rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert plain rows (field name -> Python value) in a few statements (``insert_many``).
 
-    Call inside a transaction, and write the matching change-log rows (``insert_records``
-    does both for versioned records).
+    Call inside a transaction, and write the matching change-log rows (``record_rows``
+    makes both for versioned records).
     """
     if rows:
         table_rows(model, rows).insert()
@@ -263,14 +263,6 @@ def record_rows(
     return [table_rows(model, rows), table_rows(ChangeLog, log)]
 
 
-def insert_records(
-    model: type[Any], rows: Sequence[dict[str, Any]], actor_id: uuid.UUID | None, now: dt.datetime
-) -> None:
-    """Insert new records of ``model`` (rows from ``new_row``) with their change-log rows."""
-    for converted in record_rows(model, rows, actor_id, now):
-        converted.insert()
-
-
 def _value_order(row: Mapping[str, Any]) -> tuple[Any, ...]:
     """A sort key for new custom values: field, then typed value (None first)."""
     typed = row["text_value"]
@@ -353,12 +345,6 @@ def extra_rows(record_type: str, items: Extras, tag_cache: TagCache) -> list[Tab
         for tag_id in tag_cache.ids(tags)
     ]
     return [table_rows(CustomValue, values), table_rows(RecordTag, tag_rows)]
-
-
-def insert_extras(record_type: str, items: Extras, tag_cache: TagCache) -> None:
-    """Bulk-insert the custom values and tags of new records (logged with their inserts)."""
-    for converted in extra_rows(record_type, items, tag_cache):
-        converted.insert()
 
 
 @dataclass
