@@ -29,6 +29,8 @@ from desktopcrm.models.calendar import Appointment, Attendee, Calendar
 from desktopcrm.models.db import DatabaseLocation, database, default_backup_dir
 from desktopcrm.models.defaults import CRM_MODELS, seed_defaults
 from desktopcrm.models.errors import MigrationError, NewerDatabaseError
+from desktopcrm.models.mail import MAIL_MODELS, create_mail_tables
+from desktopcrm.models.notifications import NOTIFICATION_MODELS
 from desktopcrm.models.saved_lists import SavedList
 from desktopcrm.models.search import create_search_index
 from desktopcrm.models.tasks import FiredReminder, Task
@@ -60,6 +62,8 @@ ALL_MODELS: list[type[peewee.Model]] = [
     *CRM_MODELS,
     SavedList,
     *TIME_MODELS,
+    *MAIL_MODELS,
+    *NOTIFICATION_MODELS,
 ]
 
 
@@ -106,6 +110,16 @@ MIGRATIONS: list[Migration] = [
         "leads, contacts, deals, pipelines, custom fields, notes, tags, search, saved lists, "
         "tasks, calendars, appointments, reminders",
         _crm_records,
+    ),
+    Migration(
+        3,
+        "Gmail accounts, messages, attachments, links to records, outbox and mail search",
+        create_mail_tables,
+    ),
+    Migration(
+        4,
+        "notification preferences, custom notification rules, the notification centre",
+        lambda db: add_tables(db, NOTIFICATION_MODELS),
     ),
 ]
 
