@@ -385,6 +385,18 @@ class ListQuery:
         query = self.model.select(self.model.id).where(*self._conditions).tuples()
         return [row[0] for row in cast(Iterable[tuple[Any, ...]], query)]
 
+    def matching(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of ``ids`` are in the list (notification rules test changed records)."""
+        wanted = list(set(ids))
+        found: set[uuid.UUID] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = self.model.select(self.model.id).where(
+                *self._conditions, self.model.id.in_(chunk)
+            )
+            found.update(row[0] for row in cast(Iterable[tuple[Any, ...]], query.tuples()))
+        return found
+
     def prepare(self) -> None:
         """Remember a cursor every ``BLOCK`` rows of the whole list, and its size, in one pass.
 

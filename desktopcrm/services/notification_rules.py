@@ -1,0 +1,317 @@
+"""Notifications from the change log: what other people (or other apps) changed that a user
+wants to hear about.
+
+Each user has a cursor, the last change-log ``seq`` evaluated for them. ``evaluate(user)``
+reads the rows after it that someone else wrote (never the user's own changes), finds
+
+- the predefined ones: a lead, deal or task assigned to the user (created with them as owner
+  or assignee, or handed to them);
+- the user's custom rules: a change to a deal, lead, person or company (created, stage or
+  status changed, task added, owner changed) whose record is in the rule's filter, tested by
+  the list engine with the user's visibility (``ListQuery.matching``);
+
+posts them (``services.notifications.post``, keyed by the row's seq and the rule or kind, so a
+row never notifies twice) and moves the cursor past the rows read. Changes written by another
+process on the same database are in the same log, so they notify the same way. A user's first
+evaluation starts at the end of the log: nobody is notified about history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from desktopcrm.models import ChangeLog, User, write_transaction
+from desktopcrm.models.notifications import (
+    RULE_KINDS,
+    Delivery,
+    NotificationCursor,
+    NotificationKind,
+    NotificationRule,
+    Trigger,
+)
+from desktopcrm.models.records import LeadStatus, Stage
+from desktopcrm.models.tasks import Task
+from desktopcrm.services import notifications
+from desktopcrm.services.errors import ServiceError
+from desktopcrm.services.lists import ListQuery
+from desktopcrm.services.notifications import Entry, NewEntry
+from desktopcrm.services.tasks import link_titles
+
+log = logging.getLogger("desktopcrm.notifications")
+
+#: Change-log rows read per step; ``evaluate`` takes up to ``MAX_BATCHES`` steps per call.
+BATCH = 2000
+MAX_BATCHES = 10
+TABLES = ("lead", "contact", "deal", "task")
+_ASSIGNED = {
+    "lead": ("owner", NotificationKind.LEAD_ASSIGNED, "Lead"),
+    "deal": ("owner", NotificationKind.DEAL_ASSIGNED, "Deal"),
+    "task": ("assignee", NotificationKind.TASK_ASSIGNED, "Task"),
+}
+_STATUS_FIELDS = {
+    "deal": ("stage",),
+    "lead": ("status",),
+    "contact": ("prospect_status", "customer_status"),
+}
+_WORDS = {"deal": "Deal", "lead": "Lead", "person": "Person", "company": "Company"}
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _new_value(row: ChangeLog, changes: dict[str, Any], name: str) -> tuple[bool, Any]:
+    """Whether ``row`` set field ``name`` and to what (an insert's value, an update's new one)."""
+    if name not in changes:
+        return False, None
+    value = changes[name]
+    if row.operation == "update":
+        if not isinstance(value, list) or len(value) != 2:
+            return False, None
+        return True, value[1]
+    return row.operation == "insert", value
+
+
+# --------------------------------------------------------------------------- the cursor
+
+
+def cursor(user: User) -> int | None:
+    """The last seq evaluated for ``user`` (None before their first evaluation)."""
+    row = NotificationCursor.get_or_none(NotificationCursor.user_id == user.id)
+    return int(row.seq) if row is not None else None
+
+
+def start_cursor(user: User, seq: int | None = None) -> int:
+    """Start ``user``'s cursor at ``seq`` (default: the end of the log) unless it exists."""
+    at = ChangeLog.last_seq() if seq is None else seq
+    with write_transaction():
+        NotificationCursor.insert(user_id=user.id, seq=at).on_conflict_ignore().execute()
+    return cursor(user) or 0
+
+
+def _advance(user: User, seq: int) -> None:
+    NotificationCursor.update(seq=seq).where(
+        NotificationCursor.user_id == user.id, NotificationCursor.seq < seq
+    ).execute()
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True)
+class _Hit:
+    row: ChangeLog
+    changes: dict[str, Any]
+    record_id: uuid.UUID
+    trigger: Trigger
+
+
+class _Names:
+    """Display names read once per batch: records, users, stages, lead statuses, tasks."""
+
+    def __init__(self, rows: Sequence[ChangeLog], hits: Iterable[tuple[str, uuid.UUID]]) -> None:
+        pairs: list[tuple[str | None, uuid.UUID | None]] = list(hits)
+        task_ids = [r.row_id for r in rows if r.table_name == "task"]
+        self.tasks = (
+            {t.id: t for t in Task.select().where(Task.id.in_(task_ids))} if task_ids else {}
+        )
+        pairs += [(t.record_type, t.record_id) for t in self.tasks.values() if t.record_id]
+        pairs += [(r.table_name, r.row_id) for r in rows if r.table_name != "task"]
+        self.records = link_titles(pairs)
+        user_ids = {r.user_id for r in rows if r.user_id}
+        self.users = {u.id: u.name for u in User.select().where(User.id.in_(list(user_ids)))}
+        self.stages = {s.id: s.name for s in Stage.select(Stage.id, Stage.name)}
+        self.statuses = {s.id: s.name for s in LeadStatus.select(LeadStatus.id, LeadStatus.name)}
+
+    def record(self, record_id: uuid.UUID | None) -> str:
+        return self.records.get(record_id, "") if record_id else ""
+
+    def who(self, row: ChangeLog) -> str:
+        return self.users.get(row.user_id, "someone") if row.user_id else "an import or sync"
+
+
+def _rule_hits(rule: NotificationRule, rows: Sequence[ChangeLog]) -> list[_Hit]:
+    table = RULE_KINDS.get(str(rule.kind))
+    if table is None:
+        return []
+    triggers = rule.trigger_set
+    link_type = "contact" if table == "contact" else table
+    hits: list[_Hit] = []
+    for row in rows:
+        changes = row.changed
+        if row.table_name == table:
+            if Trigger.CREATED in triggers and row.operation == "insert":
+                hits.append(_Hit(row, changes, row.row_id, Trigger.CREATED))
+            if row.operation != "update":
+                continue
+            if Trigger.STAGE_CHANGED in triggers and any(
+                f in changes for f in _STATUS_FIELDS[table]
+            ):
+                hits.append(_Hit(row, changes, row.row_id, Trigger.STAGE_CHANGED))
+            if Trigger.OWNER_CHANGED in triggers and "owner" in changes:
+                hits.append(_Hit(row, changes, row.row_id, Trigger.OWNER_CHANGED))
+        elif (
+            row.table_name == "task"
+            and Trigger.TASK_ADDED in triggers
+            and row.operation == "insert"
+            and changes.get("record_type") == link_type
+        ):
+            record_id = _uuid(changes.get("record_id"))
+            if record_id is not None:
+                hits.append(_Hit(row, changes, record_id, Trigger.TASK_ADDED))
+    return hits
+
+
+def _rule_body(hit: _Hit, kind: str, names: _Names) -> str:
+    who = names.who(hit.row)
+    if hit.trigger is Trigger.CREATED:
+        return f"{_WORDS.get(kind, 'Record')} created by {who}"
+    if hit.trigger is Trigger.TASK_ADDED:
+        return f"Task added by {who}: {hit.changes.get('title', '')}"
+    if hit.trigger is Trigger.OWNER_CHANGED:
+        owner = _uuid(hit.changes["owner"][1])
+        to = names.users.get(owner, "") if owner else "nobody"
+        if owner and not to:
+            found = User.get_or_none(User.id == owner)
+            to = found.name if found else "someone"
+        return f"Owner changed to {to} by {who}"
+    if "stage" in hit.changes:
+        stage = names.stages.get(_uuid(hit.changes["stage"][1]) or uuid.UUID(int=0), "?")
+        return f"Moved to {stage} by {who}"
+    if "status" in hit.changes:
+        status = names.statuses.get(_uuid(hit.changes["status"][1]) or uuid.UUID(int=0), "?")
+        return f"Status changed to {status} by {who}"
+    return f"Status changed by {who}"
+
+
+def _assigned(user: User, rows: Sequence[ChangeLog], names: _Names) -> list[NewEntry]:
+    found: list[NewEntry] = []
+    for row in rows:
+        field_kind = _ASSIGNED.get(row.table_name)
+        if field_kind is None:
+            continue
+        name, kind, word = field_kind
+        changed, value = _new_value(row, row.changed, name)
+        if not changed or _uuid(value) != user.id:
+            continue
+        if row.table_name == "task":
+            task = names.tasks.get(row.row_id)
+            title = task.title if task is not None else str(row.changed.get("title", ""))
+            record_type = task.record_type if task is not None else None
+            record_id = task.record_id if task is not None else None
+            linked = names.record(record_id)
+            body = f"by {names.who(row)}" + (f" · {linked}" if linked else "")
+        else:
+            title = names.record(row.row_id) or "(no name)"
+            record_type, record_id = row.table_name, row.row_id
+            body = f"by {names.who(row)}"
+        found.append(
+            NewEntry(
+                f"seq:{row.seq}:{kind.value}",
+                kind,
+                f"{word} assigned to you: {title}",
+                body,
+                record_type,
+                record_id,
+            )
+        )
+    return found
+
+
+def entries_for(user: User, rows: Sequence[ChangeLog]) -> list[NewEntry]:
+    """What ``rows`` (other people's changes) notify ``user`` of, before delivery choices."""
+    user_rules = [r for r in notifications.rules(user) if r.delivery != Delivery.OFF.value]
+    by_rule = [(rule, _rule_hits(rule, rows)) for rule in user_rules]
+    names = _Names(
+        rows,
+        (
+            (
+                "contact" if RULE_KINDS.get(str(rule.kind)) == "contact" else str(rule.kind),
+                h.record_id,
+            )
+            for rule, hits in by_rule
+            for h in hits
+        ),
+    )
+    found = _assigned(user, rows, names)
+    for rule, hits in by_rule:
+        if not hits:
+            continue
+        try:
+            matching = ListQuery(user, notifications.rule_spec(rule)).matching(
+                h.record_id for h in hits
+            )
+        except ServiceError as exc:  # e.g. a custom field of its filter was deleted
+            log.warning("notification rule %s skipped: %s", rule.name, exc)
+            continue
+        table = RULE_KINDS[str(rule.kind)]
+        for hit in hits:
+            if hit.record_id not in matching:
+                continue
+            found.append(
+                NewEntry(
+                    f"seq:{hit.row.seq}:rule:{rule.id.hex}:{hit.trigger.value}",
+                    NotificationKind.RULE,
+                    f"{rule.name}: {names.record(hit.record_id) or '(no name)'}",
+                    _rule_body(hit, str(rule.kind), names),
+                    table,
+                    hit.record_id,
+                    rule_id=rule.id,
+                    delivery=Delivery(rule.delivery),
+                )
+            )
+    found.sort(key=lambda e: int(e.key.split(":")[1]))
+    return found
+
+
+def evaluate(
+    user: User,
+    *,
+    batch: int = BATCH,
+    max_batches: int = MAX_BATCHES,
+    now: dt.datetime | None = None,
+) -> list[Entry]:
+    """Post what others changed since ``user``'s cursor and move the cursor; returns the
+    entries added (see the module docstring). Reads at most ``batch * max_batches`` rows;
+    the rest waits for the next call."""
+    added: list[Entry] = []
+    start = cursor(user)
+    if start is None:
+        start_cursor(user)
+        return added
+    for _ in range(max_batches):
+        upper = ChangeLog.last_seq()
+        if upper <= start:
+            break
+        rows = list(
+            ChangeLog.select()
+            .where(
+                ChangeLog.seq > start,
+                ChangeLog.seq <= upper,
+                ChangeLog.table_name.in_(TABLES),
+                ChangeLog.user_id.is_null() | (ChangeLog.user_id != user.id),
+            )
+            .order_by(ChangeLog.seq)
+            .limit(batch)
+        )
+        end = rows[-1].seq if len(rows) == batch else upper
+        new = entries_for(user, rows) if rows else []
+        with write_transaction():
+            added += notifications.post(user, new, now=now)
+            _advance(user, end)
+        start = end
+        if end == upper:
+            break
+    return added
