@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import email.utils
 import mimetypes
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
+from pathlib import Path
 
 from desktopcrm.sync.mime_decode import (
     decode_header_bytes,
@@ -470,6 +472,35 @@ def attachment_bytes(raw: bytes, part_index: int) -> bytes:
         KeyError: the message has no part with that index.
     """
     return b"".join(iter_attachment(raw, part_index))
+
+
+def save_attachment(raw: bytes, attachment: ParsedAttachment, folder: Path) -> Path:
+    """Write one attachment into ``folder`` (streamed) under a free name; return its path.
+
+    The name is the attachment's own file name made safe; an existing file is never
+    overwritten ("name (2).pdf" instead).
+    """
+    chunks = iter_attachment(raw, attachment.part_index)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", attachment.filename).strip(" .")[:150]
+    stem, suffix = os.path.splitext(name or f"attachment-{attachment.part_index + 1}")
+    target = folder / f"{stem}{suffix}"
+    number = 1
+    while True:
+        try:
+            file = target.open("xb")
+        except FileExistsError:
+            number += 1
+            target = folder / f"{stem} ({number}){suffix}"
+            continue
+        try:
+            with file:
+                for chunk in chunks:
+                    file.write(chunk)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        return target
 
 
 class _TextExtractor(HTMLParser):
