@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from desktopcrm.qt import QWidget
     from desktopcrm.views.context import AppContext
     from desktopcrm.views.main_window import MainWindow
+    from desktopcrm.views.notifications.centre import NotificationCentre
     from desktopcrm.views.presence_monitor import PresenceMonitor
     from desktopcrm.views.reminders import ReminderScheduler
     from desktopcrm.views.workspace_opener import AskForDatabase, OpenedWorkspace, WorkspaceOpener
@@ -138,6 +139,7 @@ class Startup(QObject):
         self.context: AppContext | None = None
         self.monitor: PresenceMonitor | None = None
         self.reminders: ReminderScheduler | None = None
+        self.notifications: NotificationCentre | None = None
         PaintWatcher(window).painted.connect(self._shell_painted)
 
     def _shell_painted(self) -> None:
@@ -173,9 +175,13 @@ class Startup(QObject):
         self.monitor.peers_changed.connect(self.window.status.set_peers)
         self.monitor.problem.connect(self.window.status.show_problem)
         self.monitor.start()
+        from desktopcrm.views.notifications.centre import NotificationCentre
         from desktopcrm.views.reminders import ReminderScheduler
 
+        self.notifications = NotificationCentre(self.context, self.window)
+        self.notifications.start()
         self.reminders = ReminderScheduler(self.context, self.window)
+        self.reminders.notifier = self.notifications
         self.reminders.start()  # the missed ones once, then one timer for the next
         log.info("workspace attached")
         self.attached.emit()
@@ -184,6 +190,8 @@ class Startup(QObject):
         """At quit: end the session, wait for background work, close this thread's connection."""
         if self.reminders is not None:
             self.reminders.stop()
+        if self.notifications is not None:
+            self.notifications.stop()
         if self.monitor is not None:
             self.monitor.stop()
         elif self.opener is not None:  # without it nothing ran in the background

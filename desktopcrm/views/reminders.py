@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from desktopcrm.qt import QObject, Qt, QTimer, QWidget, Signal, is_alive
 from desktopcrm.services.reminders import DueReminder
@@ -23,6 +24,11 @@ from desktopcrm.views.context import AppContext
 from desktopcrm.views.local_time import utc_now
 
 log = logging.getLogger("desktopcrm.views.reminders")
+
+
+class Notifier(Protocol):
+    def reminders(self, due: Sequence[DueReminder]) -> list[DueReminder]: ...
+
 
 #: The longest the timer waits before looking again.
 MAX_WAIT = dt.timedelta(hours=1)
@@ -50,6 +56,9 @@ class ReminderScheduler(QObject):
         self.clock = clock
         self.next_at: dt.datetime | None = None
         self.popup: QWidget | None = None
+        #: Posts reminders to the notification centre per the user's preferences and returns
+        #: those to show (``NotificationCentre``); None shows them all.
+        self.notifier: Notifier | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may be minutes late
@@ -93,6 +102,8 @@ class ReminderScheduler(QObject):
         if not self.context.database_open:
             return []
         shown = take_due(self.context.user, self.clock())
+        if shown and self.notifier is not None:
+            shown = self.notifier.reminders(shown)
         if shown:
             log.info("showing %d reminders", len(shown))
             self.due.emit(shown)

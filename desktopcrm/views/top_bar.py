@@ -86,3 +86,10 @@ class TopBar(QFrame):
     def attach(self, context: AppContext) -> None:
         self.search_field.setEnabled(True)
         self.add_button.attach(context)
+
+    def add_tool(self, widget: QWidget) -> None:
+        """Put ``widget`` (e.g. the notification bell, added after the first paint) between
+        the search and the Add button."""
+        layout = self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(layout.indexOf(self.add_button), widget)

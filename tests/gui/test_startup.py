@@ -54,6 +54,7 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
     assert shell.opening_state is not None and shell.opening_state.isVisible()
     assert shell.findChild(QWidget, "screen-leads") is None
     assert shell.palette_popup is None
+    assert shell.findChild(QWidget, "NotificationBell") is None  # built after the first paint
     shell.focus_search()  # Ctrl+K before the database is open does nothing
     shell.show_add_menu()
     with pytest.raises(RuntimeError):
@@ -74,6 +75,10 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
         assert shell.opening_state is None
         # reminders are armed (one timer, for the next one or an hour from now)
         assert startup.reminders is not None and startup.reminders.timer.isActive()
+        # the notification bell sits in the top bar and the centre checks from time to time
+        assert startup.notifications is not None and startup.notifications.timer.isActive()
+        assert shell.top_bar.findChild(QWidget, "NotificationBell") is not None
+        assert startup.reminders.notifier is startup.notifications
         assert shell.palette_popup is None  # built on first use
         shell.focus_search()
         assert shell.palette_popup is not None and shell.palette_popup.isVisible()
@@ -81,6 +86,7 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
         startup.shutdown()
     assert startup.context is not None and not startup.context.database_open
     assert not startup.reminders.timer.isActive()
+    assert startup.notifications is not None and not startup.notifications.timer.isActive()
 
 
 def test_a_screen_picked_before_attach_is_shown_after(

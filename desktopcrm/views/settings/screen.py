@@ -73,6 +73,12 @@ def _import_export(context: AppContext) -> QWidget:
     return ImportExportSection(context)
 
 
+def _notifications(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.notifications_section import NotificationsSection
+
+    return NotificationsSection(context)
+
+
 def _appearance(context: AppContext) -> QWidget:
     from desktopcrm.views.settings.appearance_section import AppearanceSection
 
@@ -141,6 +147,14 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Import a CSV file, undo an import, export records to CSV",
         _import_export,
         "import export csv file undo spreadsheet excel backup",
+    ),
+    SectionSpec(
+        "notifications",
+        "Notifications",
+        "bell",
+        "How you are told about assignments, reminders and your own rules",
+        _notifications,
+        "notifications notify alerts bell tray desktop reminders rules assigned",
     ),
     SectionSpec(
         "appearance",
