@@ -168,7 +168,7 @@ class NotificationsSection(SectionPage):
 
     def current_rule(self) -> NotificationRule | None:
         item = self.rule_list.currentItem()
-        return item.data(RULE_ROLE) if item is not None and self.rule_list.isVisible() else None
+        return item.data(RULE_ROLE) if item is not None and not self.rule_list.isHidden() else None
 
     def _selection_changed(self) -> None:
         chosen = self.current_rule() is not None
