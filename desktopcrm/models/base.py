@@ -240,6 +240,31 @@ class BaseModel(peewee.Model):
                 self.__data__[name] = current[name]
         self.updated_at = current["updated_at"]
 
+    def check_unchanged_since(self, version: int, names: Iterable[str]) -> None:
+        """Refuse (``StaleRecordError``) when a write after ``version`` changed one of ``names``
+        or deleted the record. For values kept outside the row (``custom.<key>``), which the
+        row's own version check cannot see; call inside the write transaction."""
+        wanted = set(names)
+        current = self._current_row()
+        if not wanted or (current is not None and current["version"] == version):
+            return
+        theirs, _ = self._changes_since(version)
+        gone = current is None or current["deleted_at"] is not None or "deleted" in theirs
+        if gone or theirs & wanted:
+            raise self._stale(current, since=version)
+
+    def log_outside_changes(self, changes: dict[str, Any]) -> None:
+        """Record changes to values kept outside the row (custom values) as a new version of
+        the record, so other editors' copies become stale; call inside the write transaction."""
+        cls = type(self)
+        now = utcnow()
+        cls.update({cls.version: cls.version + 1, cls.updated_at: now}).where(
+            cls.id == self.id
+        ).execute()
+        self.version = int(cls.select(cls.version).where(cls.id == self.id).scalar())
+        self.updated_at = now
+        log_change(self._meta.table_name, self.id, "update", self.version, changes)
+
     def _set_tombstone(self, deleted_at: dt.datetime | None, operation: str) -> int:
         cls = type(self)
         with write_transaction():
@@ -308,12 +333,13 @@ class BaseModel(peewee.Model):
             last_user = entry.user_id
         return fields, last_user
 
-    def _stale(self, current: dict[str, Any] | None) -> StaleRecordError:
-        fields, last_user = self._changes_since(self.version)
+    def _stale(self, current: dict[str, Any] | None, since: int | None = None) -> StaleRecordError:
+        version = self.version if since is None else since
+        fields, last_user = self._changes_since(version)
         return StaleRecordError(
             self._meta.table_name,
             self.id,
-            self.version,
+            version,
             current or {},
             changed_by=user_name(last_user) if last_user is not None else None,
             changed_fields=tuple(sorted(fields)),

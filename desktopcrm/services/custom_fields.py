@@ -23,7 +23,7 @@ import peewee
 import phonenumbers
 
 from desktopcrm.models import User, acting_as, log_change, schema, write_transaction
-from desktopcrm.models.base import BaseModel
+from desktopcrm.models.base import BaseModel, utcnow
 from desktopcrm.models.custom_fields import (
     MAX_OPTIONS,
     CustomField,
@@ -393,14 +393,20 @@ def _log_value_changes(
     after: Mapping[uuid.UUID, Any],
 ) -> None:
     model = RECORD_MODELS[entity]
-    ids = list(before)
+    changed = [record_id for record_id in before if before[record_id] != after.get(record_id)]
+    if not changed:
+        return
+    # A new version of each record, so an editor's copy of one of them becomes stale.
+    model.update({model.version: model.version + 1, model.updated_at: utcnow()}).where(
+        model.id.in_(changed)
+    ).execute()
     versions = {
         row.id: row.version
-        for row in model.select(model.id, model.version).where(model.id.in_(ids))
+        for row in model.select(model.id, model.version).where(model.id.in_(changed))
     }
-    for record_id in ids:
-        old, new = before.get(record_id), after.get(record_id)
-        if old != new and record_id in versions:
+    for record_id in changed:
+        if record_id in versions:
+            old, new = before[record_id], after.get(record_id)
             change = {f"custom.{field.key}": [loggable(old), loggable(new)]}
             log_change(model._meta.table_name, record_id, "update", versions[record_id], change)
 
@@ -446,15 +452,17 @@ def set_values(
     values: Mapping[str, object],
     *,
     region: str | None = None,
+    new_record: bool = False,
 ) -> dict[str, list[Any]]:
     """Validate and store custom values of ``record``; returns ``{key: [old, new]}`` of changes.
 
     Every value is validated before anything is written: an unknown key, a value of the wrong
     type or an empty required field raises ``ValidationError(key, ...)``. A None or blank value
     clears the field. ``region`` is the phone region for numbers typed without a country code
-    (default: the office's, see ``set_phone_region``).
+    (default: the office's, see ``set_phone_region``). A change is a new version of the record
+    unless ``new_record`` (inserted in this transaction: the values are part of its first one).
     """
-    return _store(RecordKind(entity), record, values, region=region)
+    return _store(RecordKind(entity), record, values, region=region, new_record=new_record)
 
 
 def _store(
@@ -464,6 +472,7 @@ def _store(
     *,
     region: str | None = None,
     check_required: bool = True,
+    new_record: bool = False,
 ) -> dict[str, list[Any]]:
     fields = {field.key: field for field in fields_of(entity)}
     unknown = [key for key in values if key not in fields]
@@ -499,17 +508,13 @@ def _store(
         for key, (_, new) in changes.items():
             field = fields[key]
             _write_rows(field, record.id, to_stored(field.type_enum, new, choices[field.id]))
-        if changes:
-            log_change(
-                record._meta.table_name,
-                record.id,
-                "update",
-                record.version,
-                {
-                    f"custom.{k}": [loggable(old), loggable(new)]
-                    for k, (old, new) in changes.items()
-                },
-            )
+        logged = {
+            f"custom.{k}": [loggable(old), loggable(new)] for k, (old, new) in changes.items()
+        }
+        if logged and new_record:
+            log_change(record._meta.table_name, record.id, "update", record.version, logged)
+        elif logged:
+            record.log_outside_changes(logged)
     return changes
 
 

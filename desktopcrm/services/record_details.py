@@ -137,6 +137,11 @@ def get_record(actor: User, kind: RecordKind | str, record_id: Any) -> Record:
     return deal_service.get_deal(actor, ident)
 
 
+def custom_values(record: Record) -> dict[str, Any]:
+    """The custom values of a record as its page loads them (``{key: value}``)."""
+    return custom_fields.get_values(record_kind(record), record.id)
+
+
 def load_details(actor: User, kind: RecordKind | str, record_id: Any) -> RecordDetails:
     """Read a record and everything its page shows (run this off the GUI thread)."""
     kind = RecordKind(kind)

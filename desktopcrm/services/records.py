@@ -139,7 +139,7 @@ def create_record(
     owner_id = getattr(record, "owner_id", None)
     require_assign(actor, User.get_by_id(owner_id) if owner_id else None)
     record.save()
-    _extras(record, custom, tags)
+    _extras(record, custom, tags, new_record=True)
     index_record(record)
 
 
@@ -163,6 +163,10 @@ def update_record(
         if (new_owner.id if new_owner else None) != getattr(record, "owner_id", None):
             require_assign(actor, new_owner)
     version = record.version
+    if custom:
+        # Custom values live outside the row: someone else's change of the same field since
+        # this copy was loaded is a conflict, as it is for the row's own fields.
+        record.check_unchanged_since(version, (f"custom.{key}" for key in custom))
     for name, value in values.items():
         setattr(record, name, value)
     record.save()
@@ -179,14 +183,18 @@ def delete_record(actor: User, record: BaseModel) -> None:
 
 
 def _extras(
-    record: BaseModel, custom: Mapping[str, object] | None, tags: Iterable[str] | None
+    record: BaseModel,
+    custom: Mapping[str, object] | None,
+    tags: Iterable[str] | None,
+    *,
+    new_record: bool = False,
 ) -> None:
     if custom is not None:
         # Imported here: custom_fields itself imports this module (require_admin).
         from desktopcrm.models.records import record_kind
         from desktopcrm.services import custom_fields
 
-        custom_fields.set_values(record_kind(record), record, custom)
+        custom_fields.set_values(record_kind(record), record, custom, new_record=new_record)
     if tags is not None:
         import desktopcrm.services.tags as tag_service
 

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from desktopcrm.models import Profile
-from desktopcrm.models.records import Contact, Deal
-from desktopcrm.services import contacts, deals, users
+from desktopcrm.models.custom_fields import FieldType
+from desktopcrm.models.records import Contact, Deal, RecordKind
+from desktopcrm.services import contacts, custom_fields, deals, users
 from desktopcrm.views.main_window import MainWindow
 from desktopcrm.views.record.conflict_dialog import ConflictDialog
 from tests.gui.record_helpers import open_page, type_into, wait_loaded
@@ -136,3 +137,34 @@ def test_deal_value_conflict(qtbot, window: MainWindow, context, colleague) -> N
     assert (row.theirs, row.yours) == ("1500.00", "2000")
     dialog.mine_button.click()
     assert Deal.get_by_id(deal.id).value == Decimal("2000")
+
+
+def test_custom_field_conflict_shows_both_values_and_merges(
+    qtbot, window: MainWindow, person, colleague, context
+) -> None:
+    """Custom values are versioned with the record: their change of the same custom field
+    opens the dialog with both values; their change of another one is kept."""
+    custom_fields.create_field(context.user, RecordKind.CONTACT, "Region", FieldType.TEXT)
+    custom_fields.create_field(context.user, RecordKind.CONTACT, "Segment", FieldType.TEXT)
+    page = open_page(qtbot, window, "contact", person)
+    qtbot.waitUntil(lambda: "region" in page.custom_form.rows)
+    type_into(qtbot, page, "region", "North", custom=True)
+    type_into(qtbot, page, "phone", "222")
+    contacts.update_contact(
+        colleague, Contact.get_by_id(person.id), custom={"region": "South", "segment": "SMB"}
+    )
+    assert not page.save()
+    dialog = conflict(qtbot, page)
+    rows = {row.key: row for row in dialog.rows}
+    assert (rows["custom.region"].label, rows["custom.region"].theirs) == ("Region", "South")
+    assert rows["custom.region"].yours == "North"
+    assert rows["custom.segment"].yours is None  # theirs only
+    assert custom_fields.get_values(RecordKind.CONTACT, person.id)["region"] == "South"
+    dialog.choose("custom.region", mine=True)
+    dialog.merge_button.click()
+    values = custom_fields.get_values(RecordKind.CONTACT, person.id)
+    assert (values["region"], values["segment"]) == ("North", "SMB")
+    assert Contact.get_by_id(person.id).phone == "222"
+    wait_loaded(qtbot, page)
+    assert page.custom_form.rows["segment"].editor.raw() == "SMB"
+    assert not page.is_dirty()

@@ -201,6 +201,34 @@ def test_custom_values_are_validated_and_written_with_the_lead(team: Team) -> No
     assert lead.city == "" and lead.version == 1
 
 
+def test_custom_values_are_versioned_like_the_lead_own_fields(team: Team) -> None:
+    """A custom value is part of the record: changing one makes a new version, so a stale
+    copy that changes the same field is refused, and one that changes another field merges."""
+    custom_fields.create_field(team.admin, RecordKind.LEAD, "Budget", FieldType.NUMBER)
+    custom_fields.create_field(team.admin, RecordKind.LEAD, "Source note", FieldType.TEXT)
+    lead = leads.create_lead(team.rep, last_name="Rossi", custom={"budget": "100"})
+    assert lead.version == 1
+    mine, theirs = Lead.get_by_id(lead.id), Lead.get_by_id(lead.id)
+
+    saved = leads.update_lead(team.manager, theirs, custom={"budget": "200"})
+    assert saved.version == 2
+    assert log_of(lead.id)[-1].changed == {"custom.budget": ["100", "200"]}
+
+    with pytest.raises(StaleRecordError) as conflict:
+        leads.update_lead(team.rep, mine, city="Roma", custom={"budget": "300"})
+    assert "custom.budget" in conflict.value.changed_fields
+    assert conflict.value.expected_version == 1
+    assert custom_fields.get_values(RecordKind.LEAD, lead.id)["budget"] == 200
+    assert Lead.get_by_id(lead.id).city == ""
+
+    merged = leads.update_lead(team.rep, mine, city="Roma", custom={"source_note": "fair"})
+    assert merged.version == 4  # the city, then the note
+    assert custom_fields.get_values(RecordKind.LEAD, lead.id) == {
+        "budget": 200,
+        "source_note": "fair",
+    }
+
+
 # --------------------------------------------------------------------------- statuses
 
 

@@ -315,5 +315,18 @@ def custom_raw(kind: FieldType, value: Any) -> Any:
     return value
 
 
+def custom_text(raw: Any) -> str:
+    """A custom value in its editor's form (``custom_raw``) as one line of text."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "Yes" if raw else "No"
+    if isinstance(raw, tuple):
+        return " ".join(str(part) for part in raw if part)
+    if isinstance(raw, list):
+        return ", ".join(str(part) for part in raw)
+    return str(raw)
+
+
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")

@@ -49,6 +49,7 @@ from desktopcrm.views.record.editors import (
     ParagraphEditor,
     custom_editor,
     custom_raw,
+    custom_text,
 )
 from desktopcrm.views.record.fields import (
     PRIORITY_CHOICES,
@@ -515,7 +516,7 @@ class RecordPage(QWidget):
                 self._bar_error(str(error))
             return False
         except StaleRecordError as error:
-            self._conflict(error, edits)
+            self._conflict(error, edits, custom)
             return False
         except (ServiceError, DatabaseError) as error:
             self._bar_error(failure_text(error))
@@ -537,10 +538,22 @@ class RecordPage(QWidget):
 
     # ---- conflicts ---------------------------------------------------------
 
-    def _conflict(self, error: StaleRecordError, edits: dict[str, Any]) -> None:
+    def _conflict(
+        self, error: StaleRecordError, edits: dict[str, Any], custom: dict[str, Any]
+    ) -> None:
         specs = {spec.name: spec for spec in self._specs}
         rows = []
+        theirs_custom: dict[str, Any] | None = None
+        fields = {field.key: field for field in self.details.custom_fields} if self.details else {}
         for name in error.changed_fields:
+            field = fields.get(name.removeprefix("custom.")) if name.startswith("custom.") else None
+            if field is not None and self.details is not None:
+                if theirs_custom is None:
+                    theirs_custom = record_details.custom_values(self.details.record)
+                theirs = custom_text(custom_raw(field.type_enum, theirs_custom.get(field.key)))
+                yours = custom_text(custom[field.key]) if field.key in custom else None
+                rows.append(ConflictRow(name, field.name, theirs, yours))
+                continue
             spec = specs.get(name)
             if spec is None and name == "name" and "first_name" in specs:
                 continue
@@ -579,6 +592,12 @@ class RecordPage(QWidget):
         for spec in self._specs:
             keep = spec.name not in conflicting or spec.name in dialog.keep_mine
             self.form.set_initial(spec.name, raw_of(fresh, spec), keep_edit=keep)
+        fresh_custom = record_details.custom_values(fresh)
+        for key, kind in self._custom_keys:
+            name = f"custom.{key}"
+            keep = name not in conflicting or name in dialog.keep_mine
+            raw = custom_raw(kind, fresh_custom.get(key))
+            self.custom_form.set_initial(key, raw, keep_edit=keep)
         if self.is_dirty():
             self.save()
         else:
