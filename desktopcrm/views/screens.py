@@ -95,6 +95,14 @@ SCREENS: tuple[ScreenSpec, ...] = (
         keywords="to do todo overdue today upcoming done reminders",
     ),
     ScreenSpec(
+        key="dashboard",
+        title="Dashboard",
+        icon="dashboard",
+        widget="desktopcrm.views.dashboard.screen:DashboardScreen",
+        order=10,
+        keywords="home overview activity feed pipeline summary won lost tasks today appointments",
+    ),
+    ScreenSpec(
         key="settings",
         title="Settings",
         icon="settings",

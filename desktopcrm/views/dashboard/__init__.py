@@ -1,0 +1,1 @@
+"""The dashboard screen: pipeline summary, activity feed, due tasks and appointments."""
