@@ -152,13 +152,13 @@ def folder_for(labels: Iterable[str], *, matched: bool, from_team: bool) -> Fold
     return Folder.ARCHIVED
 
 
-def link_rows(message_id: int, links: LinksLike) -> list[tuple[int, str, str]]:
-    """``MailLink`` rows (message, record type, record id) for ``links``."""
-    rows: list[tuple[int, str, str]] = []
+def link_rows(message_id: int, links: LinksLike) -> list[tuple[int, str, Any]]:
+    """``MailLink`` rows (message, record type, record id as the driver takes it)."""
+    result: list[tuple[int, str, Any]] = []
     for kind, attribute in LINK_KINDS:
         for record_id in sorted(getattr(links, attribute), key=str):
-            rows.append((message_id, kind, str(record_id)))
-    return rows
+            result.append((message_id, kind, MailLink.record_id.db_value(record_id)))
+    return result
 
 
 def has_links(links: LinksLike) -> bool:
@@ -190,7 +190,7 @@ def refile_messages(
             messages = MailMessage.select(
                 MailMessage.id, MailMessage.labels, MailMessage.folder, MailMessage.from_address
             ).where(MailMessage.id.in_(chunk))
-            new_links: list[tuple[int, str, str]] = []
+            new_links: list[tuple[int, str, Any]] = []
             for message in messages:
                 links = book.links_for(addresses.get(message.id, []))
                 new_links.extend(link_rows(message.id, links))
