@@ -79,6 +79,14 @@ SCREENS: tuple[ScreenSpec, ...] = (
         keywords="opportunities deal list pipeline stages smart lists filters",
     ),
     ScreenSpec(
+        key="board",
+        title="Board",
+        icon="board",
+        widget="desktopcrm.views.board.screen:BoardScreen",
+        order=55,
+        keywords="pipeline board kanban stages forecast drag deals won lost",
+    ),
+    ScreenSpec(
         key="calendar",
         title="Calendar",
         icon="calendar",

@@ -9,11 +9,11 @@ from tests.gui.conftest import offscreen_popup_noise, show_active
 
 
 def test_opens_on_the_first_screen_with_only_real_screens(window: MainWindow) -> None:
-    keys = ["leads", "contacts", "companies", "deals", "calendar", "tasks", "settings"]
+    keys = ["leads", "contacts", "companies", "deals", "board", "calendar", "tasks", "settings"]
     assert [s.key for s in window.screens] == keys
     assert window.current_key == "leads"
     assert window.top_bar.title.text() == "Leads"
-    assert window.sidebar.main_nav.count() == 6
+    assert window.sidebar.main_nav.count() == 7
     assert window.sidebar.system_nav.count() == 1
 
 
@@ -21,9 +21,11 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     win = MainWindow(context)
     qtbot.addWidget(win)
     show_active(qtbot, win)
-    keys = ["demo", "leads", "contacts", "companies", "deals", "calendar", "tasks", "settings"]
+    keys = [
+        "demo", "leads", "contacts", "companies", "deals", "board", "calendar", "tasks", "settings"
+    ]  # fmt: skip
     assert [s.key for s in win.screens] == keys
-    qtbot.keyClick(win, Qt.Key.Key_8, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(win, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
     assert win.current_key == "settings"
     assert win.stack.currentWidget().objectName() == "screen-settings"
     qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)

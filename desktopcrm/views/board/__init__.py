@@ -1,0 +1,1 @@
+"""The pipeline board: a column per stage, deal cards dragged between them."""
