@@ -61,6 +61,7 @@ from desktopcrm.views.record.fields import (
 from desktopcrm.views.record.form import CompanyEditor, FieldGrid
 from desktopcrm.views.record.notes_panel import NotesPanel
 from desktopcrm.views.record.related_panel import RelatedPanel
+from desktopcrm.views.record.schedule_panel import SchedulePanel
 from desktopcrm.views.record.status_panel import StatusPanel
 from desktopcrm.views.record.style import apply_record_style
 from desktopcrm.views.record.tags_panel import TagsPanel
@@ -255,9 +256,10 @@ class RecordPage(QWidget):
         self.left.addWidget(self.activity_card)
         self.status_panel = StatusPanel(context)
         self.related = RelatedPanel(context)
+        self.schedule = SchedulePanel(context)
         self.tags = TagsPanel(context)
         self.documents = DocumentsPanel(context)
-        for card in (self.status_panel, self.related, self.tags, self.documents):
+        for card in (self.status_panel, self.schedule, self.related, self.tags, self.documents):
             self.right.addWidget(card)
         for panel in self._panels():
             panel.saved.connect(self._saved_elsewhere)
@@ -395,6 +397,7 @@ class RecordPage(QWidget):
         self._update_header(details)
         for panel in self._panels():
             panel.show_details(details)
+        self.schedule.show_details(details)
         self.timeline.show_entries(details.timeline)
         self.tabs.setTabText(0, f"Notes  {len(details.notes)}" if details.notes else "Notes")
         self.stack.setCurrentWidget(self.scroller)
