@@ -160,14 +160,17 @@ def records(
     ids: Sequence[Any] | None = None,
     query: peewee.ModelSelect[Any] | None = None,
 ) -> Iterator[list[Any]]:
-    """Pages of the records to export (what ``actor`` may see), ``PAGE`` at a time."""
+    """Pages of the records to export (what ``actor`` may see), ``PAGE`` at a time; with
+    ``ids``, in their order (a list screen's sort)."""
     model = _MODELS[kind]
     base = (query if query is not None else default_query(kind)).objects()
     base = scope(base, model, actor)
     if ids is not None:
         wanted = list(ids)
         for start in range(0, len(wanted), PAGE):
-            page = list(base.where(model.id.in_(wanted[start : start + PAGE])))
+            chunk = wanted[start : start + PAGE]
+            position = {str(record_id): number for number, record_id in enumerate(chunk)}
+            page = sorted(base.where(model.id.in_(chunk)), key=lambda r: position[str(r.id)])
             if page:
                 yield page
         return

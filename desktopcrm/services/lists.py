@@ -385,6 +385,15 @@ class ListQuery:
         query = self.model.select(self.model.id).where(*self._conditions).tuples()
         return [row[0] for row in cast(Iterable[tuple[Any, ...]], query)]
 
+    def ids_in_order(self, page: int = 5000) -> list[uuid.UUID]:
+        """The ids of every record of the list in the list's order (an export of it)."""
+        result: list[uuid.UUID] = []
+        while True:
+            rows = self.rows_at(len(result), page)
+            result.extend(row.id for row in rows)
+            if len(rows) < page:
+                return result
+
     def matching(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Which of ``ids`` are in the list (notification rules test changed records)."""
         wanted = list(set(ids))

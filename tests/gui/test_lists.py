@@ -334,11 +334,15 @@ def test_export_selection_to_csv(qtbot, context, tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert sorted(r["Email"] for r in rows) == ["ann@example.com", "cid@example.com"]
 
+    # the whole list, in the order it is shown (sorted by name, descending)
+    screen.table.horizontalHeader().sectionClicked.emit(0)
+    settle(qtbot, screen)
+    assert shown(screen) == ["Cid Export", "Ben Export", "Ann Export"]
     everything = tmp_path / "all.csv"
     with qtbot.waitSignal(context.message, timeout=5000):
         screen.export(selection=False, path=str(everything))
     with everything.open(encoding="utf-8-sig") as handle:
-        assert len(list(csv.DictReader(handle))) == 3
+        assert [r["First name"] for r in csv.DictReader(handle)] == ["Cid", "Ben", "Ann"]
 
 
 # --------------------------------------------------------------------------- live refresh

@@ -383,6 +383,7 @@ def test_any_page_is_the_same_slice_of_the_whole_list(
     for _ in range(10):
         start, count = rng.randint(0, len(expected)), rng.randint(1, 250)
         assert [row.id for row in prepared.rows_at(start, count)] == expected[start : start + count]
+    assert ListQuery(admin, spec).ids_in_order(page=50) == expected  # an export's order
     scrolled: list[uuid.UUID] = []
     scroller = ListQuery(admin, spec)
     for start in range(0, len(expected) + 40, 40):

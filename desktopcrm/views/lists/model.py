@@ -641,7 +641,7 @@ class ListModel(QAbstractTableModel):
     def ids_job(self, ranges: Sequence[tuple[int, int]]) -> Callable[[Task], list[uuid.UUID]]:
         """Work that returns the ids of the rows in ``ranges`` (inclusive), for an Operation:
         loaded rows from memory, the rest read by the list engine; the whole list by
-        ``ListQuery.ids``."""
+        ``ListQuery.ids_in_order``."""
         loaded = self.loaded_rows()
         user, spec, total = self._user(), self.spec, self._rows
         whole = len(ranges) == 1 and ranges[0] == (0, total - 1) and self._count == total
@@ -650,7 +650,7 @@ class ListModel(QAbstractTableModel):
         def work(task: Task) -> list[uuid.UUID]:
             query = ListQuery(user, replace(spec, columns=()))
             if whole:
-                return query.ids()
+                return query.ids_in_order()
             result: list[uuid.UUID] = []
             for top, bottom in ranges:
                 position = top

@@ -991,7 +991,7 @@ class ListScreen(QWidget):
         def everything(_task: Task) -> list[uuid.UUID]:
             from desktopcrm.services.lists import ListQuery
 
-            return ListQuery(user, spec).ids()
+            return ListQuery(user, spec).ids_in_order()
 
         return Operation(self, everything, on_success=write, title="read the list").run()
 
