@@ -82,6 +82,19 @@ def test_overdue_rows_are_red(qtbot: Any, context: AppContext) -> None:
     assert item.foreground(1).color() == QColor(tokens("light")["danger"])
 
 
+def test_empty_sections_say_no_tasks(qtbot: Any, context: AppContext) -> None:
+    screen = screen_at(qtbot, context)
+    tree = screen.tree
+    headers = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    texts = {
+        h.text(0).split(" ·")[0]: [h.child(c).text(0) for c in range(h.childCount())]
+        for h in headers
+    }
+    assert all(children == ["No tasks"] for children in texts.values()), texts
+    done = headers[-1]
+    assert done.child(0).data(0, Qt.ItemDataRole.AccessibleTextRole) == "No done tasks"
+
+
 def test_filters_narrow_the_lists(qtbot: Any, context: AppContext) -> None:
     user = context.user
     lead = leads.create_lead(user, last_name="Rossi", check_duplicates=False)

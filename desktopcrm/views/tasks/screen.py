@@ -285,7 +285,8 @@ class TasksScreen(QWidget):
                 if row.id == current:
                     self.tree.setCurrentItem(item)
             if not rows:
-                empty = QTreeWidgetItem(["No tasks" if section is not Section.DONE else "—"])
+                empty = QTreeWidgetItem(["No tasks"])
+                empty.setData(0, Qt.ItemDataRole.AccessibleTextRole, f"No {section.value} tasks")
                 empty.setFlags(Qt.ItemFlag.NoItemFlags)
                 empty.setForeground(0, QBrush(muted))
                 header.addChild(empty)
