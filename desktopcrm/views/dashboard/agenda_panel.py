@@ -52,7 +52,7 @@ class TaskLine(QFrame):
         texts = QVBoxLayout()
         texts.setSpacing(1)
         self.title = QLabel(row.title)
-        self.title.setObjectName("TaskTitle")
+        self.title.setObjectName("OverdueTaskTitle" if row.overdue else "TaskTitle")
         self.title.setWordWrap(True)
         texts.addWidget(self.title)
         due = describe_due(row.due_at, now) if row.due_at else ""
@@ -63,8 +63,7 @@ class TaskLine(QFrame):
         if show_assignee and row.assignee_name:
             bits.append(html.escape(row.assignee_name))
         self.meta = QLabel(" · ".join(b for b in bits if b))
-        self.meta.setObjectName("TaskMeta")
-        self.meta.setProperty("overdue", row.overdue)
+        self.meta.setObjectName("OverdueTaskMeta" if row.overdue else "TaskMeta")
         self.meta.setTextFormat(Qt.TextFormat.RichText)
         self.meta.setWordWrap(True)
         texts.addWidget(self.meta)

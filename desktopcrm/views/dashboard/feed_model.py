@@ -48,6 +48,7 @@ class FeedModel(QAbstractListModel):
         #: How many pages were read, each at most a page (for tests and the benchmark).
         self.pages_read = 0
         self.largest_page = 0
+        self.page_sizes: list[int] = []
 
     # ---- Qt model ----------------------------------------------------------
 
@@ -105,13 +106,16 @@ class FeedModel(QAbstractListModel):
 
     def _count(self, page: FeedPage) -> None:
         self.pages_read += 1
+        self.page_sizes.append(len(page.items))
         self.largest_page = max(self.largest_page, len(page.items))
 
     def _append(self, page: FeedPage, generation: int) -> None:
         if generation != self.generation:
             return
         self._count(page)
+        # Before the rows go in: the view asks for more while they are inserted.
         self.cursor = page.cursor
+        self.has_more = page.has_more
         if page.items:
             known = {item.seq for item in self.items}
             fresh = [item for item in page.items if item.seq not in known]
@@ -120,7 +124,6 @@ class FeedModel(QAbstractListModel):
                 self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
                 self.items.extend(fresh)
                 self.endInsertRows()
-        self.has_more = page.has_more
         self.loaded.emit(len(page.items))
 
     def refresh(self) -> None:

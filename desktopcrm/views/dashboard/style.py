@@ -30,8 +30,8 @@ QLabel#TaskTitle, QLabel#AppointmentTitle {{ color: {c["text"]}; font-weight: 50
 QLabel#TaskMeta, QLabel#AppointmentMeta, QLabel#EmptyText {{
     color: {c["text_muted"]}; font-size: {c["font_small"]};
 }}
-QFrame#DashboardTask[overdue="true"] QLabel#TaskTitle {{ color: {c["danger"]}; }}
-QLabel#TaskMeta[overdue="true"] {{ color: {c["danger"]}; }}
+QLabel#OverdueTaskTitle {{ color: {c["danger"]}; font-weight: 500; }}
+QLabel#OverdueTaskMeta {{ color: {c["danger"]}; font-size: {c["font_small"]}; }}
 QLabel#TaskCounts {{ color: {c["text_muted"]}; }}
 QLabel#DateBlock {{
     background: {c["accent_soft"]}; color: {c["accent_soft_text"]};
