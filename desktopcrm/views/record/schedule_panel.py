@@ -128,7 +128,6 @@ class SchedulePanel(Card):
         clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         super().__init__("Tasks & appointments", parent)
-        self.setObjectName("SchedulePanel")
         self._context = context
         self.clock = clock
         self.details: RecordDetails | None = None
