@@ -19,12 +19,13 @@ import contextlib
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parseaddr
 from typing import Any
 
 from desktopcrm.models import User
 from desktopcrm.models.custom_fields import CustomField, CustomValue, FieldType
+from desktopcrm.models.db import database
 from desktopcrm.models.mail import MailAccount
 from desktopcrm.models.records import Contact, Deal, DealContact, Lead
 
@@ -33,15 +34,25 @@ __all__ = ["AddressBook", "MailLinks", "match_key", "normalise_address", "split_
 _LEAD, _CONTACT, _COMPANY, _DEAL = range(4)
 _SEPARATORS = re.compile(r"[,;\s]+")
 _GMAIL = frozenset({"gmail.com", "googlemail.com"})
+# An address with nothing to clean (the common case, checked first), and "Name <address>".
+_PLAIN = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[a-z0-9-]+(?:\.[a-z0-9-]+)+"
+)
+_BRACKETED = re.compile(r"<\s*([^<>\s]+)\s*>\s*$")
 
 
 def normalise_address(address: str) -> str:
     """An address as stored and compared: no display name or brackets, lower-case, IDN domain
     in its ASCII (punycode) form as mail headers carry it. "" when it has no ``@``."""
-    text = address.strip()
+    text = address.strip().lower()
+    if _PLAIN.fullmatch(text):
+        return text
+    bracketed = _BRACKETED.search(text)
+    if bracketed and _PLAIN.fullmatch(bracketed.group(1)):
+        return bracketed.group(1)
     if "<" in text or '"' in text or "(" in text:
         text = parseaddr(text)[1] or text
-    text = text.strip().strip("<>").strip().rstrip(".").lower()
+    text = text.strip().strip("<>").strip().rstrip(".")
     local, at, domain = text.rpartition("@")
     if not at or not local or not domain:
         return ""
@@ -84,31 +95,36 @@ class MailLinks:
         return bool(self.lead_ids or self.contact_ids or self.company_ids or self.deal_ids)
 
 
-@dataclass
 class AddressBook:
-    """Every address the CRM knows, with the records it links to (see the module doc)."""
+    """Every address the CRM knows, with the records it links to (see the module doc).
 
-    links: dict[str, list[tuple[int, uuid.UUID]]] = field(default_factory=dict)
-    team: set[str] = field(default_factory=set)
+    Record ids are kept as the database returns them (hex text on SQLite) and made UUIDs
+    only for the links a message asks for: converting 300,000 ids at load costs more than
+    the rest of the load together.
+    """
+
+    def __init__(self) -> None:
+        self.links: dict[str, list[tuple[int, Any]]] = {}
+        self.team: set[str] = set()
+        self._ids: dict[Any, uuid.UUID] = {}
 
     @classmethod
     def load(cls) -> AddressBook:
         """Read the addresses of live leads, contacts, deals and users (a few queries)."""
         book = cls()
         aliases = _custom_emails()
-        deals_of_contact: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for deal_id, contact_id in _rows(
-            Deal.live(Deal.id, Deal.primary_contact).where(Deal.primary_contact.is_null(False))
-        ):
-            deals_of_contact.setdefault(contact_id, []).append(deal_id)
-        query = (
+        deals_of_contact: dict[Any, list[Any]] = {}
+        primary = Deal.live(Deal.id, Deal.primary_contact).where(
+            Deal.primary_contact.is_null(False)
+        )
+        others = (
             DealContact.select(DealContact.deal, DealContact.contact)
             .join(Deal, on=DealContact.deal == Deal.id)
             .where(DealContact.deleted_at.is_null(), Deal.deleted_at.is_null())
         )
-        for deal_id, contact_id in _rows(query):
+        for deal_id, contact_id in _rows(primary) + _rows(others):
             deals_of_contact.setdefault(contact_id, []).append(deal_id)
-        deals_of_lead: dict[uuid.UUID, list[uuid.UUID]] = {}
+        deals_of_lead: dict[Any, list[Any]] = {}
         for deal_id, lead_id in _rows(
             Deal.live(Deal.id, Deal.lead).where(Deal.lead.is_null(False))
         ):
@@ -154,24 +170,27 @@ class AddressBook:
         return book
 
     def _add_all(
-        self, email: str, aliases: list[str] | None, targets: list[tuple[int, uuid.UUID]]
+        self, email: str, aliases: list[str] | None, targets: list[tuple[int, Any]]
     ) -> None:
-        keys = {match_key(a) for a in split_addresses(email)}
-        keys.update(match_key(a) for a in aliases or ())
-        keys.discard("")
+        if aliases or email.count("@") != 1:
+            keys = {match_key(a) for a in split_addresses(email)}
+            keys.update(match_key(a) for a in aliases or ())
+            keys.discard("")
+        else:
+            keys = {match_key(email)} - {""}
         for key in keys:
             existing = self.links.get(key)
             if existing is None:
-                self.links[key] = list(targets)
+                self.links[key] = targets
             else:
-                existing.extend(targets)
+                self.links[key] = existing + targets
 
     def links_for(self, addresses: Iterable[str]) -> MailLinks:
         """The records any of ``addresses`` (From, To, Cc of one message) belongs to."""
         found: tuple[set[uuid.UUID], ...] = (set(), set(), set(), set())
         for address in addresses:
             for kind, record_id in self.links.get(match_key(address), ()):
-                found[kind].add(record_id)
+                found[kind].add(self._uuid(record_id))
         return MailLinks(*(frozenset(ids) for ids in found))
 
     def is_team(self, address: str) -> bool:
@@ -183,8 +202,14 @@ class AddressBook:
         key = match_key(address)
         return key in self.team or bool(self.links.get(key))
 
+    def _uuid(self, raw: Any) -> uuid.UUID:
+        known = self._ids.get(raw)
+        if known is None:
+            known = self._ids[raw] = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+        return known
 
-def _custom_emails() -> dict[uuid.UUID, list[str]]:
+
+def _custom_emails() -> dict[Any, list[str]]:
     """Record id -> the addresses in its email custom fields (aliases), leads and contacts."""
     query = (
         CustomValue.select(CustomValue.record_id, CustomValue.text_value)
@@ -195,11 +220,12 @@ def _custom_emails() -> dict[uuid.UUID, list[str]]:
             CustomValue.text_value.is_null(False),
         )
     )
-    result: dict[uuid.UUID, list[str]] = {}
+    result: dict[Any, list[str]] = {}
     for record_id, value in _rows(query):
         result.setdefault(record_id, []).extend(split_addresses(value))
     return result
 
 
 def _rows(query: Any) -> list[tuple[Any, ...]]:
-    return list(query.tuples())
+    """The rows of ``query`` as the database driver returns them (no per-value conversion)."""
+    return list(database.execute(query).fetchall())
