@@ -9,11 +9,14 @@ from tests.gui.conftest import offscreen_popup_noise, show_active
 
 
 def test_opens_on_the_first_screen_with_only_real_screens(window: MainWindow) -> None:
-    keys = ["leads", "contacts", "companies", "deals", "board", "calendar", "tasks", "settings"]
+    keys = [
+        "dashboard", "leads", "contacts", "companies", "deals", "board", "calendar", "tasks",
+        "settings",
+    ]  # fmt: skip
     assert [s.key for s in window.screens] == keys
-    assert window.current_key == "leads"
-    assert window.top_bar.title.text() == "Leads"
-    assert window.sidebar.main_nav.count() == 7
+    assert window.current_key == "dashboard"
+    assert window.top_bar.title.text() == "Dashboard"
+    assert window.sidebar.main_nav.count() == 8
     assert window.sidebar.system_nav.count() == 1
 
 
@@ -22,19 +25,20 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     qtbot.addWidget(win)
     show_active(qtbot, win)
     keys = [
-        "demo", "leads", "contacts", "companies", "deals", "board", "calendar", "tasks", "settings"
+        "demo", "dashboard", "leads", "contacts", "companies", "deals", "board", "calendar",
+        "tasks", "settings",
     ]  # fmt: skip
     assert [s.key for s in win.screens] == keys
     qtbot.keyClick(win, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
-    assert win.current_key == "settings"
-    assert win.stack.currentWidget().objectName() == "screen-settings"
+    assert win.current_key == "tasks"  # the ninth screen
+    assert win.stack.currentWidget().objectName() == "screen-tasks"
     qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert win.current_key == "demo"
     assert win.top_bar.title.text() == "Demo"
     # keyboard in the sidebar itself
     win.sidebar.main_nav.setFocus()
     qtbot.keyClick(win.sidebar.main_nav, Qt.Key.Key_Down)
-    assert win.current_key == "leads"
+    assert win.current_key == "dashboard"
     win.sidebar.main_nav.setCurrentRow(win.sidebar.main_nav.count() - 1)
     qtbot.keyClick(win.sidebar.main_nav, Qt.Key.Key_Down)
     assert win.current_key == "settings"

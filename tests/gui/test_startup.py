@@ -46,13 +46,13 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
     # the shell: screens listed, nothing that needs the database is usable or built
     assert shell.isVisible() and not shell.is_attached
     assert shell.sidebar.system_nav.count() == 1
-    assert shell.top_bar.title.text() == "Leads"  # the first screen
+    assert shell.top_bar.title.text() == "Dashboard"  # the first screen
     assert not shell.top_bar.add_button.isEnabled()
     assert not shell.top_bar.search.isEnabled()
     assert not shell.sidebar.user_chip.isEnabled()
     assert shell.status.location.text() == "Opening the database…"
     assert shell.opening_state is not None and shell.opening_state.isVisible()
-    assert shell.findChild(QWidget, "screen-leads") is None
+    assert shell.findChild(QWidget, "screen-dashboard") is None
     assert shell.palette_popup is None
     assert shell.findChild(QWidget, "NotificationBell") is None  # built after the first paint
     shell.focus_search()  # Ctrl+K before the database is open does nothing
@@ -70,8 +70,8 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
         assert shell.sidebar.user_chip.isEnabled()
         assert shell.sidebar.user_chip.name_label.text() == shell.context.user.name
         assert shell.status.location.text() == f"Local file · {database_file}"
-        assert shell.current_key == "leads"
-        assert shell.stack.currentWidget().objectName() == "screen-leads"
+        assert shell.current_key == "dashboard"
+        assert shell.stack.currentWidget().objectName() == "screen-dashboard"
         assert shell.opening_state is None
         # reminders are armed (one timer, for the next one or an hour from now)
         assert startup.reminders is not None and startup.reminders.timer.isActive()
