@@ -48,6 +48,7 @@ class RoundResult:
     removed: int = 0
     sent: int = 0
     outbox_done: int = 0
+    outbox_waiting: int = 0  # left for the next round (network trouble)
     skipped: int = 0  # listed, but gone before it could be fetched
 
 
@@ -100,6 +101,7 @@ class GmailSync:
         sender = OutboxSender(self.account(), self.api, cancel=self.cancel)
         outcome = sender.drain()
         result.sent, result.outbox_done = outcome.sent, outcome.done
+        result.outbox_waiting = outcome.waiting
         account = self.account()
         book = address_book()
         if account.state in (SyncState.NEW, SyncState.FULL) or not account.history_id:

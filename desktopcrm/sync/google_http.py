@@ -305,9 +305,14 @@ class GoogleClient:
                     raise NetworkError(_offline_message(str(exc))) from exc
                 self._sleep(self.retry.delay(attempt, None))
                 continue
-            if answer.status in RETRY_STATUSES and attempt + 1 < self.retry.attempts:
-                self._sleep(self.retry.delay(attempt, _retry_after(answer)))
-                continue
+            if answer.status in RETRY_STATUSES:
+                if attempt + 1 < self.retry.attempts:
+                    self._sleep(self.retry.delay(attempt, _retry_after(answer)))
+                    continue
+                raise NetworkError(
+                    f"Google's sign-in service is busy or failing (HTTP {answer.status}); "
+                    "DesktopCRM will try again at the next sync."
+                )
             data = _json_or_empty(answer)
             if answer.status == 200 and data.get("access_token"):
                 self._token = str(data["access_token"])

@@ -201,7 +201,11 @@ class OutboxSender:
                 values: dict[str, object] = {"queued": False, "updated_at": utcnow()}
                 taken = (
                     MailMessage.select(MailMessage.id)
-                    .where(MailMessage.account == row.account_id, MailMessage.gmail_id == gmail_id)
+                    .where(
+                        MailMessage.account == row.account_id,
+                        MailMessage.gmail_id == gmail_id,
+                        MailMessage.id != row.mail_message_id,
+                    )
                     .exists()
                 )
                 if not taken:  # the sync may have stored it already (then this row goes)
