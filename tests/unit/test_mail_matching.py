@@ -54,8 +54,8 @@ def test_split_addresses() -> None:
     assert split_addresses("none") == []
 
 
-def test_people_companies_deals_and_leads(workspace: Workspace) -> None:
-    me = workspace.user
+def test_people_companies_deals_and_leads(any_database: Workspace) -> None:
+    me = any_database.user
     acme = contacts.create_company(me, "Acme", email="info@acme.com")
     ann = contacts.create_person(
         me, first_name="Ann", last_name="Lee", company=acme, email="Ann@Acme.com"
