@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", default="1400x900", metavar="WxH")
     shot.add_argument("--theme", choices=("light", "dark"), default="light")
     _record_commands(command)
+    _mail_commands(command)
     return parser
 
 
@@ -147,7 +148,12 @@ def _record_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> 
     undo = command("import-undo", "remove what an import created (records changed since stay)")
     undo.add_argument("import_id", metavar="IMPORT_ID")
     exp = command("export", "export every lead, contact, company or deal you can see")
-    exp.add_argument("kind", choices=RECORD_KINDS, metavar="KIND", help="lead|contact|company|deal")
+    exp.add_argument(
+        "kind",
+        choices=(*RECORD_KINDS, "emails"),
+        metavar="KIND",
+        help="lead|contact|company|deal|emails (emails: JSON lines, one message a line)",
+    )
     exp.add_argument("--out", required=True, type=Path, metavar="FILE")
     exp.add_argument(
         "--format", choices=("csv", "vcf"), default=None, help="default: from the file name"
@@ -364,6 +370,9 @@ def cmd_import_undo(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from desktopcrm.services.export import export_file
 
+    if args.kind == "emails":
+        return cmd_export_emails(args)
+
     file_format = args.format or ("vcf" if args.out.suffix.lower() == ".vcf" else "csv")
     workspace = _open(args)
     count = export_file(workspace.user, args.kind, args.out, file_format)
@@ -423,6 +432,73 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mail_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """Google accounts and mail sync."""
+    account = command("account", "connect a Google account for mail sync")
+    actions = account.add_subparsers(dest="account_action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="store an account's sign-in in the keyring")
+    _database_options(add, top=False)
+    add.add_argument("--email", required=True)
+    add.add_argument("--client-id", required=True, help="your OAuth client id (or the app's)")
+    add.add_argument("--client-secret", default="")
+    add.add_argument("--refresh-token", required=True)
+    add.add_argument("--quota", type=int, default=None, metavar="UNITS", help="units/second")
+    sync = command("sync", "sync mail with Gmail (exit 1 and why when an account failed)")
+    sync.add_argument("--once", action="store_true", required=True, help="one round, then exit")
+
+
+def cmd_account(args: argparse.Namespace) -> int:
+    from desktopcrm.sync.accounts import add_account
+    from desktopcrm.sync.google_http import GoogleError
+
+    workspace = _open(args)
+    try:
+        account = add_account(
+            workspace.user,
+            args.email,
+            client_id=args.client_id,
+            client_secret=args.client_secret,
+            refresh_token=args.refresh_token,
+            quota_units_per_second=args.quota,
+        )
+    except GoogleError as exc:
+        return fail(str(exc))
+    print(f"Connected {account.email}; its sign-in is in the system keyring.")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from desktopcrm.sync.manager import sync_once
+
+    _open(args)
+    outcomes = sync_once()
+    if not outcomes:
+        return fail("No mail account is connected (desktopcrm account add ...).")
+    failed = 0
+    for outcome in outcomes:
+        if outcome.error:
+            failed += 1
+            print(f"{outcome.email}: FAILED: {outcome.error}", file=sys.stderr)
+        elif outcome.result is not None:
+            r = outcome.result
+            print(
+                f"{outcome.email}: {r.kind} sync, {r.added} new, {r.labels_changed} relabelled, "
+                f"{r.removed} removed, {r.sent} sent, {r.outbox_waiting} waiting to send"
+            )
+            if r.outbox_waiting:
+                failed += 1
+    return 1 if failed else 0
+
+
+def cmd_export_emails(args: argparse.Namespace) -> int:
+    from desktopcrm.services.mail import export_emails
+
+    workspace = _open(args)
+    count = export_emails(workspace.user, args.out)
+    print(f"Exported {count} emails to {args.out}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "check": cmd_check,
@@ -434,4 +510,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": cmd_export,
     "demo": cmd_demo,
     "search": cmd_search,
+    "account": cmd_account,
+    "sync": cmd_sync,
 }
