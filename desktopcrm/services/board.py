@@ -14,6 +14,7 @@ out of a total.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -510,6 +511,7 @@ def format_money(amount: Decimal, currency: str, locale: str, *, compact: bool =
             return numbers.format_compact_currency(
                 amount, currency, locale=locale, fraction_digits=1
             )
+        amount = amount.quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP)
         pattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
         pattern.frac_prec = (0, 0)
         return pattern.apply(amount, locale, currency=currency, currency_digits=False)

@@ -124,10 +124,13 @@ class BoardDrag(QObject):
 
     def _target(self, global_pos: QPoint | None, *, light: bool) -> tuple[Stage, int | None] | None:
         found: tuple[Stage, int | None] | None = None
+        lane = self._scroll.viewport()
+        # A column scrolled under the board's edge is clipped: only its visible part counts.
+        in_lane = global_pos is not None and lane.rect().contains(lane.mapFromGlobal(global_pos))
         for column in self._columns():
             view = column.view
             row: int | None = None
-            if global_pos is not None and found is None:
+            if global_pos is not None and found is None and in_lane:
                 local = column.mapFromGlobal(global_pos)
                 if column.rect().contains(local):
                     pos = view.viewport().mapFromGlobal(global_pos)

@@ -631,7 +631,13 @@ class BoardScreen(QWidget):
                 self._save(card, version, source.stage, stage, None, None, reason, note)
 
         dialog.accepted.connect(accepted)
-        dialog.finished.connect(lambda _code: dialog.deleteLater())
+
+        def finished(_code: int) -> None:
+            if self.reason_dialog is dialog:
+                self.reason_dialog = None
+            dialog.deleteLater()
+
+        dialog.finished.connect(finished)
         dialog.open()
 
     def _save(
