@@ -20,8 +20,9 @@ import icalendar
 
 from desktopcrm.models import User
 from desktopcrm.models.calendar import Appointment, Calendar, ResponseStatus
-from desktopcrm.models.tasks import ReminderOffset
+from desktopcrm.models.tasks import ReminderOffset, Task
 from desktopcrm.services import calendar as appointments
+from desktopcrm.services import ical_tasks
 from desktopcrm.services import recurrence as rr
 from desktopcrm.services.errors import ValidationError
 from desktopcrm.services.records import writing
@@ -112,14 +113,19 @@ def _event(row: Appointment) -> icalendar.Event:
     return event
 
 
-def export_ics(rows: Sequence[Appointment], name: str = "DesktopCRM") -> bytes:
-    """An iCalendar file of ``rows`` (series with their overrides, singles)."""
+def export_ics(
+    rows: Sequence[Appointment], name: str = "DesktopCRM", *, tasks: Sequence[Task] = ()
+) -> bytes:
+    """An iCalendar file of ``rows`` (series with their overrides, singles) and ``tasks``
+    (VTODOs, see ``services.ical_tasks``)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
     for row in rows:
         cal.add_component(_event(row))
+    for task in tasks:
+        cal.add_component(ical_tasks.todo(task))
     cal.add_missing_timezones()
     data: bytes = cal.to_ical()
     return data
@@ -260,7 +266,8 @@ def _values(component: icalendar.Component, fallback_tz: str) -> dict[str, Any]:
 
 def import_ics(user: User, data: bytes | str, calendar: Calendar | None = None) -> ImportResult:
     """Add the events of an iCalendar file to ``calendar`` (default: the CRM's); an event whose
-    UID (and RECURRENCE-ID) is already there is updated instead."""
+    UID (and RECURRENCE-ID) is already there is updated instead. Its VTODOs become tasks
+    (``services.ical_tasks``)."""
     calendar = calendar or appointments.default_calendar(user)
     try:
         parsed = icalendar.Calendar.from_ical(data)
@@ -278,6 +285,10 @@ def import_ics(user: User, data: bytes | str, calendar: Calendar | None = None) 
                 _store(user, calendar, uid, values, _attendees(event), result)
             except (ValidationError, ValueError, KeyError) as exc:
                 result.skipped.append(f"{uid}: {exc}")
+        created, updated, skipped = ical_tasks.import_todos(user, parsed)
+    result.created += created
+    result.updated += updated
+    result.skipped += skipped
     return result
 
 
