@@ -16,6 +16,7 @@ from desktopcrm.qt import QApplication, QDialogButtonBox, QMessageBox, Qt
 from desktopcrm.services import contacts, deals, leads, users
 from desktopcrm.services.tags import tags_of
 from desktopcrm.views.lists.dialogs import ReasonDialog, SaveViewDialog, TagDialog
+from desktopcrm.views.lists.model import FIRST_ROWS
 from desktopcrm.views.lists.screen import (
     CompaniesScreen,
     ContactsScreen,
@@ -364,6 +365,53 @@ def test_refreshes_when_records_change_elsewhere(qtbot, context) -> None:
     contacts.update_contact(admin, Contact.get(Contact.name == "Ann First"), city="Bergen")
     context.database_changed.emit()  # another app committed
     qtbot.waitUntil(lambda: shown(screen, "city") == ["Bergen", "Oslo"], timeout=3000)
+
+
+def test_selection_follows_its_records_when_rows_move(qtbot, context) -> None:
+    """A record added above (or a selected one deleted) moves rows: the selection stays on
+    the same records, so a bulk action never hits the record that slid into their place."""
+    admin = context.user
+    for first in ("Bea", "Cid", "Dan", "Eve"):
+        person(admin, first, "Kept")
+    screen = open_screen(qtbot, ContactsScreen, context)
+    model = screen.model
+    flags = screen.table.selectionModel().SelectionFlag
+    screen.table.selectRow(1)  # Cid
+    screen.table.selectionModel().select(model.index(3, 0), flags.Select | flags.Rows)  # Eve
+    person(admin, "Abe", "Kept")  # sorts first: every row moves down one
+    contacts.delete_contact(admin, Contact.get(Contact.first_name == "Eve"))
+    context.records_changed.emit("contact")
+    qtbot.waitUntil(lambda: shown(screen)[0] == "Abe Kept", timeout=3000)
+    settle(qtbot, screen)
+    chosen = [shown(screen)[i.row()] for i in screen.table.selectionModel().selectedRows()]
+    assert chosen == ["Cid Kept"]  # Eve left the list, Cid is one row lower
+    assert screen.bulk_bar.count_label.text() == "1 person selected"
+    assert shown(screen)[screen.table.currentIndex().row()] in {"Cid Kept", "Dan Kept"}
+
+    select_all(qtbot, screen)  # the four records, not the one that arrives next
+    person(admin, "Fay", "Kept")
+    context.records_changed.emit("contact")
+    qtbot.waitUntil(lambda: "Fay Kept" in shown(screen), timeout=3000)
+    settle(qtbot, screen)
+    assert screen.selected_count() == 4 and model.rowCount() == 5
+    fay = screen.model.index(shown(screen).index("Fay Kept"), 0)
+    assert not screen.table.selectionModel().isRowSelected(fay.row())
+
+
+def test_select_all_of_a_long_list_stays_select_all(qtbot, context) -> None:
+    """Rows not loaded have no id at hand: a select-all over them stays a select-all."""
+    admin = context.user
+    for number in range(FIRST_ROWS + 20):
+        person(admin, f"P{number:03d}", "Long")
+    screen = open_screen(qtbot, ContactsScreen, context)
+    screen.resize(1200, 400)
+    select_all(qtbot, screen)
+    assert len(screen.model.loaded_rows()) < screen.model.rowCount()
+    person(admin, "A000", "First")
+    context.records_changed.emit("contact")
+    qtbot.waitUntil(lambda: screen.model.rowCount() == FIRST_ROWS + 21, timeout=3000)
+    settle(qtbot, screen)
+    assert screen.selected_count() == FIRST_ROWS + 21
 
 
 @pytest.mark.parametrize("cls", [LeadsScreen, ContactsScreen, CompaniesScreen, DealsScreen])

@@ -55,6 +55,7 @@ from desktopcrm.views.lists.delegate import ListDelegate
 from desktopcrm.views.lists.filter_panel import FilterPanel
 from desktopcrm.views.lists.filters import filter_fields
 from desktopcrm.views.lists.model import ListModel
+from desktopcrm.views.lists.selection import KeptSelection
 from desktopcrm.views.lists.smart_lists import SmartListsPanel, View
 from desktopcrm.views.lists.style import apply_list_style
 from desktopcrm.views.operations import Operation, Task, show_failure
@@ -132,6 +133,7 @@ class ListScreen(QWidget):
         self._custom_columns: list[Column] = []
         self._deleted: list[uuid.UUID] = []
         self._bulk: Operation | None = None
+        self._kept: KeptSelection | None = None  # the selection a refresh puts back
         self._db_id = ""
         self._saved: dict[str, Any] = {}
 
@@ -430,6 +432,7 @@ class ListScreen(QWidget):
     def apply(self) -> None:
         """Read the list for the current view, filters, search and sort."""
         self._search_timer.stop()
+        self._kept = None
         self.model.set_spec(self.current_spec())
         count = len(self.filter_panel.filters())
         self.filter_button.setText(f"Filters · {count}" if count else "Filters")
@@ -442,6 +445,7 @@ class ListScreen(QWidget):
             self._dirty = True
             return
         self._dirty = False
+        self._kept = KeptSelection.of(self.table, self.model, self.selected_ranges())
         self.model.refresh()
 
     def _schedule_refresh(self) -> None:
@@ -515,6 +519,9 @@ class ListScreen(QWidget):
         header.setSortIndicator(section, order)
 
     def _loaded(self) -> None:
+        if self._kept is not None:
+            self._kept.restore(self.table, self.model)
+            self._kept = None
         lookups = self.model.lookups
         custom = [custom_column(c.key, c.name, c.type) for c in lookups.custom_fields]
         if [c.key for c in custom] != [c.key for c in self._custom_columns]:
