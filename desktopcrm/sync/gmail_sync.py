@@ -293,7 +293,7 @@ class GmailSync:
             return mail_store.prepare(fetched)
 
         with ThreadPoolExecutor(self.fetch_workers, thread_name_prefix="gmail-get") as pool:
-            window = self.fetch_workers * 4
+            window = max(self.fetch_workers * 4, self.batch_size * 2)  # fetch while storing
             pending: list[tuple[str, Future[mail_store.PreparedMessage | None]]] = []
             queue = iter(gmail_ids)
             try:
