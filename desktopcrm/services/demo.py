@@ -57,7 +57,9 @@ from desktopcrm.models.records import (
     StageKind,
 )
 from desktopcrm.services import custom_fields
+from desktopcrm.services.calendar import default_calendar
 from desktopcrm.services.contacts import DealSummary, derived_statuses
+from desktopcrm.services.demo_activity import DealRef, add_appointments, add_tasks
 from desktopcrm.services.importing.writing import bulk_pragmas, encode_changes, insert_rows
 from desktopcrm.services.search import (
     IndexEntry,
@@ -308,6 +310,8 @@ class DemoResult:
     deals: int = 0
     notes: int = 0
     indexed: int = 0
+    tasks: int = 0
+    appointments: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -331,31 +335,69 @@ class _Writer:
         self.indexed = 0
         self.pending = 0
 
-    def add(self, model: type[Any], row: dict[str, Any], logged: bool = True) -> None:
+    def add(
+        self,
+        model: type[Any],
+        row: dict[str, Any],
+        logged: bool = True,
+        *,
+        by: uuid.UUID | None = None,
+        at: dt.datetime | None = None,
+        logged_fields: Sequence[str] = _LOGGED,
+    ) -> None:
+        """Stage ``row``; a logged row's insert is credited to ``by`` (default: its owner or
+        author) at ``at`` (default: when it was created, never later than now), so the
+        activity feed tells the demo office's story."""
+        if self.pending >= BATCH:
+            self.flush()  # first: the row added last stays pending (callers may amend it)
         self.rows.setdefault(model, []).append(row)
         if logged:
             self.last = row
-        if logged:
             changes = {
                 k: str(v) if type(v) is uuid.UUID else v
-                for k in _LOGGED
+                for k in logged_fields
                 if (v := row.get(k)) not in (None, "")
             }
-            self.log.append(
-                {
-                    "table_name": model._meta.table_name,
-                    "row_id": row["id"],
-                    "operation": "insert",
-                    "version": 1,
-                    "changes": encode_changes(changes),
-                    "user_id": self.actor_id,
-                    "origin": ORIGIN,
-                    "at": self.now,
-                }
-            )
+            who = by or row.get("owner") or row.get("author") or self.actor_id
+            when = at or row.get("created_at")
+            self.log_row(model._meta.table_name, row["id"], "insert", 1, changes, who, when)
         self.pending += 1
-        if self.pending >= BATCH:
-            self.flush()
+
+    def log_row(
+        self,
+        table: str,
+        row_id: uuid.UUID,
+        operation: str,
+        version: int,
+        changes: dict[str, Any],
+        by: uuid.UUID,
+        at: dt.datetime | None,
+    ) -> None:
+        when = min(at or self.now, self.now)
+        self.log.append(
+            {
+                "table_name": table,
+                "row_id": row_id,
+                "operation": operation,
+                "version": version,
+                "changes": encode_changes(changes),
+                "user_id": by,
+                "origin": ORIGIN,
+                "at": when,
+            }
+        )
+
+    def log_update(
+        self,
+        table: str,
+        row_id: uuid.UUID,
+        version: int,
+        changes: dict[str, Any],
+        by: uuid.UUID,
+        at: dt.datetime,
+    ) -> None:
+        """A change made after the insert (a deal closed, a task done), logged when it was."""
+        self.log_row(table, row_id, "update", version, changes, by, at)
 
     def flush(self) -> None:
         with write_transaction():
@@ -798,7 +840,10 @@ def _fill(
         if index % BATCH == 0:
             report("leads", index, leads)
 
-    # Deals (and notes on some of them and on some contacts).
+    # Deals (and notes on some of them and on some contacts). Tasks, appointments and deal
+    # closings draw from their own stream: the records stay the same for a seed.
+    story = random.Random(f"{seed}-activity")
+    refs: list[DealRef] = []
     positions: dict[uuid.UUID, float] = {}
     note_index = 0
     for index, (pipeline_index, stage_index, key, _) in enumerate(deal_specs):
@@ -842,6 +887,10 @@ def _fill(
                 closed_at=created + dt.timedelta(days=rng.randint(1, 60)) if closed else None,
             ),
         )
+        _history(writer, story, writer.last, stage, stages[pipeline.id], now)
+        who = person_names[key] if 0 <= key < n_people else contact_name
+        city = story.choice(story.choice(LOCALES).cities)
+        refs.append(DealRef(row_id, writer.last["owner"], who, product, city))
         if rng.random() < 0.3:
             months = Decimal(rng.choice((6, 12, 24, 36)))
             _custom(writer, fields["deal.contract_months"], row_id, number=months)
@@ -886,10 +935,43 @@ def _fill(
             created_at(300),
         )
         note_index += 1
+    calendar_id = default_calendar(actor).id
+    emails = {u.id: str(u.email or "") for u in users}
+
+    def activity_id(kind: str, index: int) -> uuid.UUID:
+        return _uuid(seed, kind, index)
+
+    result.tasks = add_tasks(writer, story, refs, now, activity_id)
+    result.appointments = add_appointments(
+        writer, story, refs, now, calendar_id, emails, activity_id
+    )
     writer.flush()
     result.leads, result.deals, result.notes = leads, deals, note_index
     result.indexed = writer.indexed
     return result
+
+
+def _history(
+    writer: _Writer,
+    rng: random.Random,
+    row: dict[str, Any],
+    stage: Stage,
+    stages: Sequence[Stage],
+    now: dt.datetime,
+) -> None:
+    """A closed deal's move to its closed stage, logged by its owner when it closed (never
+    in the future); the deal is then at version 2."""
+    if row["closed_at"] is None:
+        return
+    closed = min(row["closed_at"], now - dt.timedelta(minutes=rng.randint(5, 600)))
+    closed = max(closed, row["created_at"])
+    row.update(closed_at=closed, updated_at=closed, version=2)
+    opens = [s for s in stages if s.kind == StageKind.OPEN.value]
+    if not opens:
+        return
+    before = opens[-1] if stage.kind == StageKind.WON.value else rng.choice(opens)
+    change = {"stage": [str(before.id), str(stage.id)]}
+    writer.log_update("deal", row["id"], 2, change, row["owner"], closed)
 
 
 def _custom(

@@ -117,6 +117,23 @@ class AppointmentLine(QFrame):
         layout.addLayout(texts, 1)
 
 
+def _scrolling(body: QVBoxLayout) -> QVBoxLayout:
+    """A vertical list inside a frameless scroll area added to ``body``."""
+    rows = QVBoxLayout()
+    rows.setContentsMargins(0, 0, 4, 0)
+    rows.setSpacing(2)
+    holder = QWidget()
+    holder.setObjectName("ScrollBody")
+    holder.setLayout(rows)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(holder)
+    body.addWidget(scroll, 1)
+    return rows
+
+
 class AgendaPanel(QWidget):
     """Emits ``done_requested`` (a task id) and ``open_requested`` (kind, id hex)."""
 
@@ -133,25 +150,11 @@ class AgendaPanel(QWidget):
         self.task_counts.setObjectName("TaskCounts")
         self.task_counts.setTextFormat(Qt.TextFormat.RichText)
         tasks_header.addWidget(self.task_counts)
-        self.task_list = QVBoxLayout()
-        self.task_list.setSpacing(2)
-        holder = QWidget()
-        holder.setObjectName("ScrollBody")
-        holder.setLayout(self.task_list)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(holder)
-        tasks_body.addWidget(scroll, 1)
-        layout.addWidget(tasks_card, 3)
-
+        self.task_list = _scrolling(tasks_body)
+        layout.addWidget(tasks_card, 5)
         calendar_card, calendar_body, _ = card("Upcoming", "appointments")
-        self.appointment_list = QVBoxLayout()
-        self.appointment_list.setSpacing(2)
-        calendar_body.addLayout(self.appointment_list)
-        calendar_body.addStretch(1)
-        layout.addWidget(calendar_card, 2)
+        self.appointment_list = _scrolling(calendar_body)
+        layout.addWidget(calendar_card, 4)
         self.task_lines: list[TaskLine] = []
         self.appointment_lines: list[AppointmentLine] = []
 
@@ -207,6 +210,7 @@ class AgendaPanel(QWidget):
             self.appointment_lines.append(line)
         if not rows:
             self._empty(self.appointment_list, "No appointments in the next two weeks.")
+        self.appointment_list.addStretch(1)
 
     def _ticked(self, task_id: uuid.UUID, checked: bool) -> None:
         if checked:

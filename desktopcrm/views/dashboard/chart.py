@@ -3,6 +3,8 @@ labelled with the count and the value, painted with QPainter in the theme's colo
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from desktopcrm.qt import (
     QColor,
     QFont,
@@ -18,7 +20,7 @@ from desktopcrm.qt import (
     QWidget,
 )
 from desktopcrm.services.dashboard import StageSummary
-from desktopcrm.views.dashboard.money import money_main, money_sum
+from desktopcrm.views.dashboard.money import money, money_sum
 from desktopcrm.views.theme import ThemeManager, tokens
 
 BAR_HEIGHT = 22
@@ -48,7 +50,7 @@ class StageChart(QWidget):
         self.update()
 
     def value_text(self, stage: StageSummary) -> str:
-        return money_main(stage.value, self.currency)
+        return money(stage.value.get(self.currency, Decimal(0)), self.currency, compact=True)
 
     def sizeHint(self) -> QSize:
         rows = max(1, len(self.stages))

@@ -95,6 +95,10 @@ class SummaryPanel(QWidget):
         body.addLayout(figures)
         self.chart = StageChart()
         body.addWidget(self.chart)
+        self.chart_note = QLabel()
+        self.chart_note.setObjectName("FigureSub")
+        self.chart_note.setWordWrap(True)
+        body.addWidget(self.chart_note)
         layout.addWidget(frame)
 
         closed, closed_body, _ = card(f"Last {CLOSED_DAYS} days", "closed")
@@ -157,6 +161,14 @@ class SummaryPanel(QWidget):
             "Value × probability: " + money_sum(summary.open_weighted, first=currency)
         )
         self.chart.set_stages(summary.stages, currency)
+        others = sorted(c for c in summary.open_value if c != currency)
+        self.chart_note.setText(
+            f"Values in {currency}; deals in {', '.join(others)} are counted, their values "
+            "are in the tooltips."
+            if others
+            else ""
+        )
+        self.chart_note.setVisible(bool(others))
         for closed in summary.closed:
             figure = self.closed[closed.kind]
             deals = "deal" if closed.count == 1 else "deals"
