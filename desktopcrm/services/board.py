@@ -32,7 +32,7 @@ from desktopcrm.services import deals as deal_service
 from desktopcrm.services import pipelines as pipeline_service
 from desktopcrm.services.errors import ValidationError
 from desktopcrm.services.records import live
-from desktopcrm.services.visibility import require_see, scope
+from desktopcrm.services.visibility import scope
 
 #: Smallest gap between two neighbours' positions before a stage is numbered again.
 MIN_GAP = 1e-6
@@ -162,6 +162,44 @@ class ColumnTotals:
 
     def other_currencies(self, currency: str) -> list[str]:
         return sorted(c for c in self.value if c != currency)
+
+
+def _weight(stage: Stage, probability: int | None) -> Decimal:
+    kind = stage.kind_enum
+    if kind is StageKind.WON:
+        return Decimal(100)
+    if kind.is_closed:
+        return Decimal(0)
+    return Decimal(stage.probability if probability is None else probability)
+
+
+def shift_totals(
+    totals: dict[uuid.UUID, ColumnTotals], card: Card, source: Stage, target: Stage
+) -> dict[uuid.UUID, ColumnTotals]:
+    """The two columns' totals after ``card`` moved from ``source`` to ``target``, worked out
+    from the totals the board shows (the same rules as ``column_totals``, which the board
+    reads afterwards to confirm them)."""
+    if source.id == target.id:
+        return {}
+    result: dict[uuid.UUID, ColumnTotals] = {}
+    for stage, sign in ((source, -1), (target, 1)):
+        old = totals.get(stage.id, ColumnTotals(stage.id))
+        value = dict(old.value)
+        weighted = dict(old.weighted)
+        amount = sign * card.value
+        share = amount * _weight(stage, card.probability) / 100
+        value[card.currency] = (value.get(card.currency, Decimal(0)) + amount).quantize(
+            pipeline_service.CENT
+        )
+        weighted[card.currency] = (weighted.get(card.currency, Decimal(0)) + share).quantize(
+            pipeline_service.CENT
+        )
+        count = max(0, old.count + sign)
+        if sign < 0 and not value[card.currency]:  # likely the last deal in that currency
+            value.pop(card.currency, None)
+            weighted.pop(card.currency, None)
+        result[stage.id] = ColumnTotals(stage.id, count, value, weighted)
+    return result
 
 
 def board_stages(pipeline: Pipeline) -> list[Stage]:
@@ -462,10 +500,8 @@ def move_card(
     other changes made meanwhile (its name, value) are kept.
     """
     deal = live(Deal, deal_id, "deal")
-    require_see(actor, deal)
     previous = placement(deal)
-    stage = live(Stage, stage.id, "stage")
-    with write_transaction():
+    with write_transaction():  # move_deal checks the stage and that the actor may edit
         if position is None:
             position = _position_between(stage, deal.id, after, before)
         deal.version = seen_version  # the base compares it: a stale move is a conflict

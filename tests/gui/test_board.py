@@ -129,7 +129,8 @@ def test_drag_to_another_stage_between_two_cards(qtbot: Any, context: AppContext
     screen = open_board(qtbot, context)
     demo = column(screen, "Demo")
     target = card_point(demo, 1)  # the upper part of Beta: drop between Alpha and Beta
-    with qtbot.waitSignal(screen.moved, timeout=5000):
+    signals = [screen.moved, screen.totals_confirmed]
+    with qtbot.waitSignals(signals, timeout=5000, order="strict"):
         drag(qtbot, column(screen, "Incoming"), 0, demo.view.viewport(), target)
     assert names(screen, "Demo") == ["Alpha", "Gamma", "Beta"]
     assert in_db("Demo", me) == ["Alpha", "Gamma", "Beta"]

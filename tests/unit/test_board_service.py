@@ -146,6 +146,23 @@ def test_crowded_positions_are_numbered_again(workspace: Workspace) -> None:
     assert "position" in logged.changed
 
 
+def test_shifted_totals_match_the_database(workspace: Workspace) -> None:
+    me = workspace.user
+    deal(me, "A", "1000.10", probability=35)
+    moving = deal(me, "B", "333.33")
+    deal(me, "C", "12", "Quote", currency="USD")
+    before = board.column_totals(me, sales())
+    card = board.cards([moving.id])[moving.id]
+    for source, target in (("Incoming", "Quote"), ("Quote", "Won")):
+        shifted = board.shift_totals(before, card, stage(source), stage(target))
+        m = Deal.get_by_id(moving.id)
+        board.move_card(me, m.id, m.version, stage(target))
+        after = board.column_totals(me, sales())
+        for name in (source, target):
+            assert shifted[stage(name).id] == after[stage(name).id]
+        before = after
+
+
 def test_lost_needs_a_reason_and_updates_the_contact(workspace: Workspace) -> None:
     me = workspace.user
     ada = contacts.create_person(me, first_name="Ada", last_name="L", check_duplicates=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -97,6 +97,7 @@ class Moved:
     version: int
     card: Card | None = None
     totals: dict[uuid.UUID, ColumnTotals] = field(default_factory=dict)
+    source: Stage | None = None  # set for a move (an undo reads every total again)
 
 
 def money_locale() -> str:
@@ -156,11 +157,13 @@ class BoardScreen(QWidget):
     Signals:
         loaded: a read of the board was shown.
         moved: a move (or an undo) was saved and the columns' totals updated (the deal id).
+        totals_confirmed: the totals of a move's columns were read again from the database.
         move_failed: a move was refused or conflicted (the message shown).
     """
 
     loaded = Signal()
     moved = Signal(object)
+    totals_confirmed = Signal()
     move_failed = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -651,16 +654,22 @@ class BoardScreen(QWidget):
         reason: LossReason | None = None,
         note: str = "",
     ) -> None:
-        user, pipeline, flt = self.context.user, self.pipeline, self.filter
-        assert pipeline is not None
+        user = self.context.user
 
         def work(_task: Task) -> Moved:
             deal, where = board.move_card(
                 user, card.id, version, stage, after=after, before=before, reason=reason, note=note
             )
-            moved = Moved(card.id, card.name, stage, where, deal.version)
-            moved.card = board.cards([card.id]).get(card.id)
-            moved.totals = board.column_totals(user, pipeline, flt, {source.id, stage.id})
+            moved = Moved(card.id, card.name, stage, where, deal.version, source=source)
+            moved.card = replace(
+                card,
+                version=deal.version,
+                stage_id=stage.id,
+                position=float(deal.position),
+                stage_entered_at=deal.stage_entered_at,
+                loss_reason_id=deal.loss_reason_id,
+                loss_note=deal.loss_note,
+            )
             return moved
 
         self._run_move(work, card.id, card.name, "move the deal")
@@ -683,7 +692,11 @@ class BoardScreen(QWidget):
             column = self.columns.get(moved.card.stage_id)
             if column is not None and column.model.row_of(moved.deal_id) >= 0:
                 column.model.put(moved.card)
-        self._set_totals(moved.totals)
+        if moved.source is not None and moved.card is not None:
+            self._set_totals(board.shift_totals(self.totals, moved.card, moved.source, moved.stage))
+            self._confirm_totals({moved.source.id, moved.stage.id})
+        else:
+            self._set_totals(moved.totals)
         for entry in self.undo_stack:
             if entry.deal_id == moved.deal_id:
                 entry.version = moved.version
@@ -704,6 +717,23 @@ class BoardScreen(QWidget):
         else:
             QTimer.singleShot(0, self._after_read)
         self.moved.emit(moved.deal_id)
+
+    def _confirm_totals(self, stage_ids: set[uuid.UUID]) -> None:
+        """Read the moved card's columns' totals again (what ``shift_totals`` worked out,
+        as the database says it, with whatever others changed meanwhile)."""
+        user, pipeline, flt = self.context.user, self.pipeline, self.filter
+        assert pipeline is not None
+
+        def work(_task: Task) -> dict[uuid.UUID, ColumnTotals]:
+            return board.column_totals(user, pipeline, flt, stage_ids)
+
+        def confirmed(totals: dict[uuid.UUID, ColumnTotals]) -> None:
+            if pipeline is self.pipeline and not self._moving:
+                self._set_totals(totals)
+                self.totals_confirmed.emit()
+
+        Operation(self, work, on_success=confirmed, on_failure=self._load_failed,
+                  title="read the columns' totals").run()  # fmt: skip
 
     def _not_saved(self, deal_id: uuid.UUID, name: str, error: BaseException) -> None:
         self._moving -= 1
