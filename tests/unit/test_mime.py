@@ -276,3 +276,11 @@ def test_html_to_text_drops_scripts_and_styles() -> None:
     html = "<style>x{}</style><script>bad()</script><p>One&nbsp;two</p><div>three</div>"
     assert html_to_text(html) == "One two\n\nthree"
     assert html_to_text("") == ""
+
+
+def test_raw_utf8_headers_without_encoded_words() -> None:
+    message = parse("raw_utf8_headers.eml")
+    assert message.subject == "Café con leche"
+    assert message.sender == Address("José Muñoz", "jose@example.es")
+    assert message.text_body == "Hola áé\n"
+    assert message.defects == ()
