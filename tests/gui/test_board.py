@@ -113,11 +113,11 @@ def test_columns_totals_and_closed_zones(qtbot: Any, context: AppContext, me: Us
     assert [z.stage.name for z in screen.zones.values()] == ["Won", "Lost", "Unqualified"]
     incoming = column(screen, "Incoming")
     assert incoming.count.text() == "3"
-    assert incoming.total.text() == "€1,251 +1 other currency"  # 1,250.50 without cents
+    assert incoming.total.text() == "€1,251 +1 currency"  # 1,250.50 without cents
     assert incoming.forecast.text() == "Forecast €225"  # 100 + 125.25
     assert "$80.00" in incoming.toolTip()
     assert screen.zones[stage("Won").id].summary.text() == "1 deal · €400"
-    assert incoming.view.accessibleName() == "Incoming: 3 deals, €1,251 +1 other currency"
+    assert incoming.view.accessibleName() == "Incoming: 3 deals, €1,251 +1 currency"
     assert screen.summary.text() == "3 open deals · €1,251 · forecast €225"
     assert names(screen, "Incoming") == ["Boilers", "Pumps", "Valves"]
 

@@ -446,7 +446,7 @@ class BoardScreen(QWidget):
             others = column_totals.other_currencies(currency)
             note = ""
             if others:
-                value += f" +{len(others)} other currenc{'y' if len(others) == 1 else 'ies'}"
+                value += f" +{len(others)} currenc{'y' if len(others) == 1 else 'ies'}"
                 note = f"Totals in {currency}; not counted in them: " + ", ".join(
                     board.format_money(column_totals.value[c], c, self.money_locale) for c in others
                 )
