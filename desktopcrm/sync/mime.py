@@ -88,6 +88,7 @@ class _Headers:
     """One header block: (lower-case name, raw value bytes, unfolded) in order."""
 
     items: list[tuple[str, bytes]] = field(default_factory=list)
+    _params: Message | None = None
 
     def raw(self, name: str) -> bytes | None:
         for key, value in self.items:
@@ -104,7 +105,9 @@ class _Headers:
 
     def params(self) -> Message:
         """The Content-* headers in a stdlib Message, for its RFC 2231 parameter parsing."""
-        msg = Message()
+        if self._params is not None:
+            return self._params
+        msg = self._params = Message()
         for key in ("content-type", "content-disposition"):
             if (value := self.raw(key)) is not None:
                 msg[key] = decode_header_bytes(value).replace("\r", " ").replace("\n", " ")
