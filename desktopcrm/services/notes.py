@@ -473,6 +473,15 @@ def delete_note(actor: User, note: Note) -> None:
         index_record(note)
 
 
+def restore_note(actor: User, note: Note) -> Note:
+    """Undo the delete of a note (its author or an admin) and put it back in search."""
+    _require_author(actor, note, "restore")
+    with write_transaction(), acting_as(actor.id):
+        note.restore()
+        index_record(note)
+    return note
+
+
 def variables_of_many(note_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     """Variable values of many notes: ``{note id: {variable name: value}}``."""
     result: dict[uuid.UUID, dict[str, Any]] = defaultdict(dict)

@@ -10,14 +10,25 @@ from pathlib import Path
 
 import pytest
 
+from desktopcrm.models import Profile
 from desktopcrm.models.attachments import Document
 from desktopcrm.models.custom_fields import FieldType
 from desktopcrm.models.notes import Note
 from desktopcrm.models.records import Contact, Deal, Lead, RecordKind
 from desktopcrm.qt import QDesktopServices, Qt
-from desktopcrm.services import contacts, custom_fields, deals, leads, notes, pipelines, tags
+from desktopcrm.services import (
+    contacts,
+    custom_fields,
+    deals,
+    leads,
+    notes,
+    pipelines,
+    tags,
+    users,
+)
 from desktopcrm.services.typed_values import Money
 from desktopcrm.views.main_window import MainWindow
+from tests.gui.conftest import show_active
 from tests.gui.record_helpers import open_page, reload_and_wait, type_into, wait_loaded
 
 
@@ -264,6 +275,74 @@ def test_notes_with_action_status_and_variables(
     assert any("added a note" in text for text in page.timeline.texts())
     card.delete_button.click()
     assert Note.get_by_id(view.note.id).deleted_at is not None
+    assert not page.notes.undo_bar.isHidden()
+    page.notes.undo_button.click()
+    assert Note.get_by_id(view.note.id).deleted_at is None
+    wait_loaded(qtbot, page)
+    assert len(page.notes.cards) == 1 and page.notes.undo_bar.isHidden()
+
+
+def test_edit_a_note_keeps_the_edit_across_a_refresh_and_saves(
+    qtbot, window: MainWindow, person: Contact, context
+) -> None:
+    from desktopcrm.models.notes import VariableType
+
+    notes.create_variable(context.user, "Time zone", VariableType.DROPDOWN, options=["EST", "CET"])
+    note = notes.add_note(
+        context.user, person, "Called", action="Call", variables={"Time zone": "EST"}
+    )
+    page = open_page(qtbot, window, "contact", person)
+    show_active(qtbot, window)
+    [card] = page.notes.cards
+    card.edit_button.click()
+    editor = page.notes.editor
+    assert editor is not None and editor.isVisible() and editor.body.hasFocus()
+    assert editor.body.toPlainText() == "Called"
+    assert editor.action.currentText() == "Call"
+    editor.body.selectAll()
+    qtbot.keyClicks(editor.body, "Called twice, no answer")
+    editor.pick(status="No answer")
+    editor.set_variable("Time zone", None)  # cleared
+    contacts.update_contact(context.user, Contact.get_by_id(person.id), city="Oslo")
+    context.database_changed.emit()  # the page reads itself again: the edit survives
+    wait_loaded(qtbot, page)
+    assert page.notes.editor is editor and editor.body.toPlainText() == "Called twice, no answer"
+    assert editor.body.hasFocus()  # typing goes on where it was
+    qtbot.keyClick(editor.body, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert editor.error.isHidden(), editor.error.text()
+    [view] = notes.notes_of(RecordKind.CONTACT, person.id)
+    assert view.note.body == "Called twice, no answer"
+    assert (view.action.name, view.status.name) == ("Call", "No answer")
+    assert view.variables == {}
+    wait_loaded(qtbot, page)
+    assert page.notes.editor is None and page.notes.cards[0].view.note.body.startswith("Called tw")
+
+    # someone else changes it while I edit: nothing overwritten, a message says so
+    show_active(qtbot, window)
+    page.notes.cards[0].edit_button.click()
+    editor = page.notes.editor
+    notes.update_note(context.user, Note.get_by_id(note.id), body="Their text")
+    editor.body.selectAll()
+    qtbot.keyClicks(editor.body, "Mine")
+    assert not editor.submit()
+    assert "changed this note meanwhile" in editor.error.text()
+    assert Note.get_by_id(note.id).body == "Their text"
+    qtbot.keyClick(editor.body, Qt.Key.Key_Escape)
+    wait_loaded(qtbot, page)
+    assert page.notes.editor is None
+    assert page.notes.cards[0].view.note.body == "Their text"
+
+
+def test_only_the_author_or_an_admin_may_change_a_note(
+    qtbot, window: MainWindow, person: Contact, context
+) -> None:
+    colleague = users.create_user(context.user, "Uma User", profile=Profile.USER)
+    notes.add_note(context.user, person, "Admin's note")
+    contacts.update_contact(context.user, Contact.get_by_id(person.id), owner=colleague)
+    context.switch_user(colleague)
+    page = open_page(qtbot, window, "contact", person)
+    [card] = page.notes.cards
+    assert card.edit_button is None and card.delete_button is None
 
 
 def test_empty_note_is_refused(qtbot, window: MainWindow, person: Contact) -> None:

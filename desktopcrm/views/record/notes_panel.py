@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from desktopcrm.models.errors import StaleRecordError
 from desktopcrm.models.notes import NoteVariable, VariableType
 from desktopcrm.qt import (
     QComboBox,
@@ -23,10 +24,16 @@ from desktopcrm.qt import (
     Signal,
 )
 from desktopcrm.services.errors import ServiceError, ValidationError
-from desktopcrm.services.notes import NoteView
+from desktopcrm.services.notes import VARIABLE_FIELD_TYPES, NoteView
 from desktopcrm.services.record_details import NoteChoices, RecordDetails, display_value
 from desktopcrm.views.context import AppContext
-from desktopcrm.views.record.editors import ComboEditor, Editor, LineEditor, MoneyEditor
+from desktopcrm.views.record.editors import (
+    ComboEditor,
+    Editor,
+    LineEditor,
+    MoneyEditor,
+    custom_raw,
+)
 from desktopcrm.views.record.form import FieldGrid
 from desktopcrm.views.record.widgets import ChipFlow, chip, colour_swatch, error_label, local_time
 
@@ -50,14 +57,17 @@ def variable_editor(variable: NoteVariable, options: list[str]) -> Editor:
 
 
 class NoteComposer(QWidget):
-    """Write a note; ``submitted`` fires after it is saved."""
+    """Write a note, or change one (``edit``); ``submitted`` fires after it is saved,
+    ``cancelled`` when an edit is abandoned."""
 
     submitted = Signal()
+    cancelled = Signal()
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
         self.record: Any = None
+        self.editing: NoteView | None = None
         self.choices: NoteChoices | None = None
         self.setObjectName("NoteComposer")
         layout = QVBoxLayout(self)
@@ -90,6 +100,10 @@ class NoteComposer(QWidget):
         self.add_button.setObjectName("AddNoteButton")
         self.add_button.setProperty("primary", True)
         self.add_button.clicked.connect(self.submit)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(lambda: self.cancelled.emit())
+        self.cancel_button.hide()
+        row.addWidget(self.cancel_button)
         row.addWidget(self.add_button)
         layout.addLayout(row)
         self.variables = FieldGrid(columns=3)
@@ -139,32 +153,75 @@ class NoteComposer(QWidget):
             if name is not None:
                 combo.setCurrentIndex(max(combo.findText(name), 0))
 
+    def edit(self, view: NoteView) -> None:
+        """Show ``view``'s text, labels and variables to change them; Save writes them."""
+        self.editing = view
+        self.body.setPlainText(view.note.body)
+        self.body.setPlaceholderText("The note… (Ctrl+Enter to save)")
+        for combo, label in ((self.action, view.action), (self.status, view.status)):
+            wanted = label.id if label else None
+            # findData compares wrapped Python objects by identity: compare the ids.
+            found = [i for i in range(combo.count()) if combo.itemData(i) == wanted]
+            combo.setCurrentIndex(found[0] if found else 0)
+        for key, variable in self._variables.items():
+            kind = VARIABLE_FIELD_TYPES[VariableType(variable.type)]
+            self.variables.rows[key].editor.set_raw(
+                custom_raw(kind, view.variables.get(variable.name))
+            )
+        shown = any(variable.name in view.variables for variable in self._variables.values())
+        self.variables_toggle.setChecked(shown)
+        self.add_button.setText("Save")
+        self.add_button.setAccessibleName("Save the note")
+        self.cancel_button.show()
+        escape = QShortcut(QKeySequence("Escape"), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(lambda: self.cancelled.emit())
+
     def set_variable(self, name: str, raw: Any) -> None:
         for key, variable in self._variables.items():
             if variable.name == name:
                 self.variables.rows[key].editor.set_raw(raw)
 
     def submit(self) -> bool:
-        from desktopcrm.services.notes import add_note
+        from desktopcrm.services.notes import add_note, update_note
 
         if self.record is None:
             return False
         self.error.hide()
         self.variables.clear_errors()
-        values: dict[str | uuid.UUID, object] = {
-            variable.id: self.variables.rows[key].editor.raw()
-            for key, variable in self._variables.items()
-            if self.variables.rows[key].editor.raw() not in (None, "", [])
-        }
+        values: dict[str | uuid.UUID, object] = {}
+        for key, variable in self._variables.items():
+            raw = self.variables.rows[key].editor.raw()
+            if raw not in (None, "", []):
+                values[variable.id] = raw
+            elif self.editing is not None:
+                values[variable.id] = None  # cleared
         try:
-            add_note(
-                self._context.user,
-                self.record,
-                self.body.toPlainText(),
-                action=self.action.currentData(),
-                status=self.status.currentData(),
-                variables=values,
+            if self.editing is not None:
+                update_note(
+                    self._context.user,
+                    self.editing.note,
+                    body=self.body.toPlainText(),
+                    action=self.action.currentData(),
+                    status=self.status.currentData(),
+                    variables=values,
+                )
+            else:
+                add_note(
+                    self._context.user,
+                    self.record,
+                    self.body.toPlainText(),
+                    action=self.action.currentData(),
+                    status=self.status.currentData(),
+                    variables=values,
+                )
+        except StaleRecordError as error:
+            self.error.setText(
+                f"{error.changed_by or 'Someone else'} changed this note meanwhile: cancel to "
+                "see their version, then edit it again."
             )
+            self.error.show()
+            return False
         except ValidationError as error:
             self._show_error(error)
             return False
@@ -203,10 +260,14 @@ def _same(a: NoteChoices, b: NoteChoices) -> bool:
 
 
 class NoteCard(QWidget):
+    """One note: its labels, author and time, text; Edit and Delete for its author or an
+    admin (``can_change``)."""
+
     delete_requested = Signal(object)
+    edit_requested = Signal(object)
 
     def __init__(
-        self, view: NoteView, author: str, can_delete: bool, colours: dict[str, tuple[str, str]]
+        self, view: NoteView, author: str, can_change: bool, colours: dict[str, tuple[str, str]]
     ) -> None:
         super().__init__()
         self.view = view
@@ -233,7 +294,17 @@ class NoteCard(QWidget):
         meta.setObjectName("RowSubtitle")
         top.addWidget(meta, 0, Qt.AlignmentFlag.AlignTop)
         self.delete_button: QToolButton | None = None
-        if can_delete:
+        self.edit_button: QToolButton | None = None
+        if can_change:
+            edit = QToolButton()
+            edit.setObjectName("RowMenu")
+            edit.setProperty("flat", True)
+            edit.setText("Edit")
+            edit.setToolTip("Change this note")
+            edit.setAccessibleName("Edit this note")
+            edit.clicked.connect(lambda: self.edit_requested.emit(view))
+            top.addWidget(edit, 0, Qt.AlignmentFlag.AlignTop)
+            self.edit_button = edit
             button = QToolButton()
             button.setObjectName("RowMenu")
             button.setProperty("flat", True)
@@ -257,6 +328,9 @@ class NoteCard(QWidget):
 
 
 class NotesPanel(QWidget):
+    """The composer, then the notes newest first. A note being edited keeps its editor (and
+    the user's text) when the page refreshes; a deleted note can be brought back (Undo)."""
+
     saved = Signal(str)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -269,6 +343,20 @@ class NotesPanel(QWidget):
         self.composer = NoteComposer(context)
         self.composer.submitted.connect(lambda: self.saved.emit("note"))
         layout.addWidget(self.composer)
+        self.undo_bar = QWidget()
+        undo_row = QHBoxLayout(self.undo_bar)
+        undo_row.setContentsMargins(0, 0, 0, 0)
+        undo_text = QLabel("Note deleted.")
+        undo_text.setObjectName("Muted")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setProperty("flat", True)
+        self.undo_button.setAccessibleName("Undo the note's delete")
+        self.undo_button.clicked.connect(self.undo_delete)
+        undo_row.addWidget(undo_text)
+        undo_row.addWidget(self.undo_button)
+        undo_row.addStretch(1)
+        self.undo_bar.hide()
+        layout.addWidget(self.undo_bar)
         self.list = QVBoxLayout()
         self.list.setSpacing(8)
         layout.addLayout(self.list)
@@ -284,9 +372,14 @@ class NotesPanel(QWidget):
         self.error = error_label()
         layout.addWidget(self.error)
         self.cards: list[NoteCard] = []
+        self.editor: NoteComposer | None = None
+        self._deleted: NoteView | None = None
         self._limit = SHOWN
 
     def show_details(self, details: RecordDetails) -> None:
+        if self.details is not None and self.details.record.id != details.record.id:
+            self._stop_editing()
+            self.undo_bar.hide()
         self.details = details
         self.composer.record = details.record
         self.composer.set_choices(details.note_choices)
@@ -300,16 +393,26 @@ class NotesPanel(QWidget):
             card.hide()
             card.deleteLater()
         self.cards = []
+        if self.editor is not None:
+            self.list.removeWidget(self.editor)
         user = self._context.user
         colours = {v.name: (v.fg_color, v.bg_color) for v in self.details.note_choices.variables}
+        editing = self.editor.editing.note.id if self.editor and self.editor.editing else None
         for view in self.details.notes[: self._limit]:
+            if view.note.id == editing and self.editor is not None:
+                self.list.addWidget(self.editor)
+                self.editor.show()
+                continue
             author_id = view.note.author_id
             author = self.details.user_names.get(author_id, "Someone") if author_id else "Someone"
-            can_delete = user.is_admin or view.note.author_id == user.id
-            card = NoteCard(view, author, can_delete, colours)
+            can_change = user.is_admin or view.note.author_id == user.id
+            card = NoteCard(view, author, can_change, colours)
             card.delete_requested.connect(self.delete_note)
+            card.edit_requested.connect(self.edit_note)
             self.list.addWidget(card)
             self.cards.append(card)
+        if editing is not None and not any(v.note.id == editing for v in self.details.notes):
+            self._stop_editing()  # deleted meanwhile
         total = len(self.details.notes)
         self.empty.setVisible(total == 0)
         self.more.setVisible(total > self._limit)
@@ -318,6 +421,36 @@ class NotesPanel(QWidget):
     def _show_all(self) -> None:
         self._limit = 10**9
         self._show_notes()
+
+    def edit_note(self, view: NoteView) -> None:
+        """Swap the note's card for an editor with its text, labels and variables."""
+        assert self.details is not None
+        self._stop_editing()
+        editor = NoteComposer(self._context)
+        editor.setObjectName("NoteEditor")
+        editor.record = self.details.record
+        editor.set_choices(self.details.note_choices)
+        editor.edit(view)
+        editor.submitted.connect(self._edited)
+        editor.cancelled.connect(self._cancel_edit)
+        self.editor = editor
+        self._show_notes()
+        editor.body.setFocus()
+
+    def _edited(self) -> None:
+        self._stop_editing()
+        self.saved.emit("note")
+
+    def _cancel_edit(self) -> None:
+        self._stop_editing()
+        self.saved.emit("note")  # read the notes again: someone may have changed this one
+
+    def _stop_editing(self) -> None:
+        if self.editor is not None:
+            self.list.removeWidget(self.editor)
+            self.editor.hide()
+            self.editor.deleteLater()
+            self.editor = None
 
     def delete_note(self, view: NoteView) -> None:
         from desktopcrm.services.notes import delete_note
@@ -329,4 +462,23 @@ class NotesPanel(QWidget):
             self.error.setText(str(error))
             self.error.show()
             return
+        self._deleted = view
+        self.undo_bar.show()
+        self.saved.emit("note")
+
+    def undo_delete(self) -> None:
+        """Bring back the note deleted last."""
+        from desktopcrm.services.notes import restore_note
+
+        if self._deleted is None:
+            return
+        self.error.hide()
+        try:
+            restore_note(self._context.user, self._deleted.note)
+        except (ServiceError, StaleRecordError) as error:
+            self.error.setText(str(error))
+            self.error.show()
+            return
+        self._deleted = None
+        self.undo_bar.hide()
         self.saved.emit("note")
