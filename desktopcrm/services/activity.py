@@ -7,8 +7,9 @@ reminders...) are skipped.
 
 It is read a page at a time with a keyset cursor on ``(at, seq)`` (the ``at`` index is ordered
 by ``at`` then the row id, which is ``seq``), and never more than a page. Each read walks at
-most ``SCAN`` change-log rows per round and ``ROUNDS`` rounds, so a scope with rare activity in
-a long log returns a short (even empty) page with a cursor to go on from, never a long query.
+most ``SCAN`` change-log rows per round (the first rounds fewer) and ``ROUNDS`` rounds, so a
+scope with rare activity in a long log returns a short (even empty) page with a cursor to go
+on from, never a long query.
 
 Scope (``services.dashboard.Scope``) counts by who did it: one's own actions, one's reports'
 too, or everyone's.
@@ -138,8 +139,11 @@ def feed_page(
     rows: list[ChangeLog] = []
     scanned = 0
     at = cursor
+    # Windows grow (4 x the page, then x4 each round, at most ``scan``): an active scope
+    # finds its page in the first small window, a quiet one still reads a bounded amount.
+    size = min(scan, max(limit * 4, 100))
     for _ in range(rounds):
-        window = ChangeLog.select(ChangeLog.seq).order_by(*order).limit(scan)
+        window = ChangeLog.select(ChangeLog.seq).order_by(*order).limit(size)
         if at is not None:
             window = window.where(_before(at))
         query = ChangeLog.select().where(ChangeLog.seq.in_(window), _interesting())
@@ -149,19 +153,19 @@ def feed_page(
         rows += found
         if len(rows) >= limit:
             at = FeedCursor(rows[-1].at, rows[-1].seq)
-            scanned += scan
+            scanned += size
             break
         # The window's oldest row: the next round (or page) starts below it.
         last = ChangeLog.select(ChangeLog.at, ChangeLog.seq).order_by(*order)
         if at is not None:
             last = last.where(_before(at))
-        edge = last.offset(scan - 1).limit(1).first()
+        edge = last.offset(size - 1).limit(1).first()
+        scanned += size
         if edge is None:
             at = FeedCursor(rows[-1].at, rows[-1].seq) if rows else at
-            scanned += scan
             return FeedPage(describe(rows), at, False, scanned)
         at = FeedCursor(edge.at, edge.seq)
-        scanned += scan
+        size = min(scan, size * 4)
     return FeedPage(describe(rows), at, True, scanned)
 
 
