@@ -165,7 +165,8 @@ class Filter:
 
     Ops by field type — text: eq, ne, contains, starts, in, is_empty, is_set; numbers and
     dates: eq, ne, lt, le, gt, ge, between (value = (low, high), inclusive), in, is_empty,
-    is_set (a date on a date-and-time field means that whole day); references (owner, status,
+    is_set (a date on a date-and-time field means that whole day), and the relative
+    ``RELATIVE_DATE_OPS``; references (owner, status,
     stage, pipeline, company, primary_contact), statuses and booleans: eq, ne, in, is_empty,
     is_set (``owner`` None = unassigned); tags: has_any, has_all, has_none (value = names),
     is_empty, is_set; custom fields: ``custom_fields.FILTER_OPS``.
@@ -174,6 +175,38 @@ class Filter:
     field: str
     op: str = "eq"
     value: Any = None
+
+
+#: Date ops relative to the day the list is read, so a smart list "created this week" stays
+#: current: today, this_week (Monday to Sunday), this_month, last_days and next_days
+#: (value = a number of days; today and that many days before or after it).
+RELATIVE_DATE_OPS = frozenset({"today", "this_week", "this_month", "last_days", "next_days"})
+
+
+def resolve_relative_date(item: Filter, today: dt.date) -> Filter:
+    """``item`` with a relative date op turned into ``between`` two days around ``today``
+    (other conditions unchanged)."""
+    if item.op not in RELATIVE_DATE_OPS:
+        return item
+    low = high = today
+    if item.op == "this_week":
+        low = today - dt.timedelta(days=today.weekday())
+        high = low + dt.timedelta(days=6)
+    elif item.op == "this_month":
+        low = today.replace(day=1)
+        high = (low + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    elif item.op in ("last_days", "next_days"):
+        try:
+            days = int(str(item.value).strip())
+        except ValueError:
+            days = -1
+        if not 0 <= days <= 36_500:
+            raise ValidationError(item.field, f'"{item.value}" is not a number of days.')
+        if item.op == "last_days":
+            low = today - dt.timedelta(days=days)
+        else:
+            high = today + dt.timedelta(days=days)
+    return Filter(item.field, "between", (low.isoformat(), high.isoformat()))
 
 
 @dataclass(frozen=True)
@@ -635,6 +668,7 @@ class ListQuery:
         return conditions
 
     def _filter(self, item: Filter) -> Any:
+        item = resolve_relative_date(item, dt.date.today())
         if item.field.startswith("custom:"):
             custom = self._custom_field(item.field)
             return custom_field_queries.filter_expression(self.model, custom, item.op, item.value)

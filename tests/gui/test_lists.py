@@ -4,6 +4,7 @@ bulk actions (checked in the database), delete and undo, export, refresh on outs
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from desktopcrm.models import Profile, User
 from desktopcrm.models.records import Contact, Deal, Lead, LeadStatus, LossReason, Stage
 from desktopcrm.models.saved_lists import SavedList
-from desktopcrm.qt import QApplication, QDialogButtonBox, QMessageBox, Qt
+from desktopcrm.qt import QApplication, QDate, QDialogButtonBox, QMessageBox, Qt
 from desktopcrm.services import contacts, deals, leads, users
 from desktopcrm.services.tags import tags_of
 from desktopcrm.views.lists.dialogs import ReasonDialog, SaveViewDialog, TagDialog
@@ -187,6 +188,66 @@ def test_filter_panel_and_smart_lists(qtbot, context) -> None:
     qtbot.waitUntil(lambda: "Hot" not in _view_names(screen), timeout=3000)
     assert SavedList.get_by_id(saved.id).deleted_at is not None
     assert screen.view_key == "all"
+
+
+def test_date_picker_relative_dates_and_several_choices(qtbot, context) -> None:
+    """Dates are picked in a calendar or relative to today (a smart list stays current);
+    a choice field takes several values ("is any of"); all survive a smart list's save."""
+    admin = context.user
+    today = dt.date.today()
+    for first, priority, age in (("Ada", None, 40), ("Bea", "A", 0), ("Cid", "B", 3)):
+        lead = leads.create_lead(
+            admin, first_name=first, last_name="Lead", priority=priority, check_duplicates=False
+        )
+        when = dt.datetime.combine(today - dt.timedelta(days=age), dt.time(12))
+        Lead.update(created_at=when).where(Lead.id == lead.id).execute()
+    screen = open_screen(qtbot, LeadsScreen, context)
+    qtbot.mouseClick(screen.filter_button, Qt.MouseButton.LeftButton)
+    row = screen.filter_panel.rows[0]
+    row.field_combo.setCurrentIndex(row.field_combo.findData("created_at"))
+
+    row.op_combo.setCurrentIndex(row.op_combo.findData("last_days"))
+    assert not row.value_edit.isHidden() and row.date_edit.isHidden()
+    qtbot.keyClicks(row.value_edit, "7")
+    qtbot.waitUntil(lambda: sorted(shown(screen)) == ["Bea Lead", "Cid Lead"], timeout=3000)
+    row.op_combo.setCurrentIndex(row.op_combo.findData("today"))
+    qtbot.waitUntil(lambda: shown(screen) == ["Bea Lead"], timeout=3000)
+    assert row.value_edit.isHidden() and row.date_edit.isHidden()
+
+    row.op_combo.setCurrentIndex(row.op_combo.findData("between"))  # two calendars
+    assert not row.date_edit.isHidden() and not row.high_date_edit.isHidden()
+    assert row.date_edit.calendarPopup()
+    row.date_edit.setDate(QDate(today - dt.timedelta(days=50)))
+    row.high_date_edit.setDate(QDate(today - dt.timedelta(days=30)))
+    qtbot.waitUntil(lambda: shown(screen) == ["Ada Lead"], timeout=3000)
+
+    row.op_combo.setCurrentIndex(row.op_combo.findData("last_days"))
+    row.value_edit.setText("7")
+    second = screen.filter_panel.add_condition()
+    second.field_combo.setCurrentIndex(second.field_combo.findData("priority"))
+    second.op_combo.setCurrentIndex(second.op_combo.findData("in"))
+    assert not second.choices_button.isHidden() and second.choice_combo.isHidden()
+    for action in second.choices_button.menu_.actions():
+        if action.data() in ("A", "B"):
+            action.setChecked(True)
+    assert second.choices_button.text() == "A (hot), B (warm)"
+    qtbot.waitUntil(lambda: sorted(shown(screen)) == ["Bea Lead", "Cid Lead"], timeout=3000)
+
+    screen.save_view()
+    dialog = screen.findChild(SaveViewDialog)
+    qtbot.keyClicks(dialog.name_edit, "Recent hot")
+    accept(qtbot, dialog)
+    qtbot.waitUntil(lambda: "Recent hot" in _view_names(screen), timeout=3000)
+    saved = SavedList.get(SavedList.name == "Recent hot")
+    assert '"op": "last_days"' in saved.definition  # relative: evaluated on the day it is read
+    screen.choose_view("all")
+    settle(qtbot, screen)
+    screen.choose_view(saved.id.hex)
+    settle(qtbot, screen)
+    assert sorted(shown(screen)) == ["Bea Lead", "Cid Lead"]
+    restored = screen.filter_panel.filters()
+    assert [(f.field, f.op) for f in restored] == [("created_at", "last_days"), ("priority", "in")]
+    assert sorted(restored[1].value) == ["A", "B"]
 
 
 def _view_names(screen: ListScreen) -> list[str]:

@@ -483,3 +483,24 @@ def test_tags_and_names_come_with_the_page(
     assert [(row.id, row.get("contact_name")) for row in shown] == [(deal.id, "Anna Berg")]
     with pytest.raises(ValidationError):
         ListQuery(admin, ListSpec("lead", columns=["contact_name"]))
+
+
+def test_relative_dates_resolve_around_the_day_the_list_is_read() -> None:
+    from desktopcrm.services.lists import resolve_relative_date
+
+    wednesday = dt.date(2026, 2, 18)
+
+    def span(op: str, value: object = None) -> tuple[str, str]:
+        resolved = resolve_relative_date(Filter("created_at", op, value), wednesday)
+        assert resolved.op == "between"
+        return resolved.value
+
+    assert span("today") == ("2026-02-18", "2026-02-18")
+    assert span("this_week") == ("2026-02-16", "2026-02-22")
+    assert span("this_month") == ("2026-02-01", "2026-02-28")
+    assert span("last_days", "7") == ("2026-02-11", "2026-02-18")
+    assert span("next_days", 30) == ("2026-02-18", "2026-03-20")
+    with pytest.raises(ValidationError, match="not a number of days"):
+        span("last_days", "a week")
+    plain = Filter("created_at", "eq", "2026-01-01")
+    assert resolve_relative_date(plain, wednesday) is plain

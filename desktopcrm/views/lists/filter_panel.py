@@ -22,7 +22,8 @@ from desktopcrm.qt import (
 )
 from desktopcrm.services.lists import Filter
 from desktopcrm.views.icons import icon
-from desktopcrm.views.lists.filters import NO_VALUE, FilterField
+from desktopcrm.views.lists.filter_values import ChoicesButton, DateValue
+from desktopcrm.views.lists.filters import DAY_COUNT, MANY, NO_VALUE, FilterField
 
 
 class ConditionRow(QWidget):
@@ -56,16 +57,23 @@ class ConditionRow(QWidget):
         self.choice_combo = QComboBox()
         self.choice_combo.setAccessibleName("Filter value")
         self.choice_combo.setMinimumWidth(160)
+        self.choices_button = ChoicesButton("Filter values")
+        self.date_edit = DateValue("Filter date")
+        self.high_date_edit = DateValue("Filter upper date")
         self.remove_button = QToolButton()
         self.remove_button.setIcon(icon("close"))
         self.remove_button.setProperty("flat", True)
         self.remove_button.setToolTip("Remove this condition")
         self.remove_button.setAccessibleName("Remove condition")
-        for widget in (self.field_combo, self.op_combo, self.choice_combo):
+        for widget in (self.field_combo, self.op_combo, self.choice_combo, self.choices_button):
             row.addWidget(widget)
         row.addWidget(self.value_edit, 1)
+        row.addWidget(self.date_edit)
         row.addWidget(self.and_label)
         row.addWidget(self.high_edit, 1)
+        row.addWidget(self.high_date_edit)
+        self.spacer = QWidget()  # keeps the remove button at the right when no editor stretches
+        row.addWidget(self.spacer, 1)
         row.addWidget(self.remove_button)
         self.field_combo.currentIndexChanged.connect(self._field_changed)
         self.op_combo.currentIndexChanged.connect(self._op_changed)
@@ -73,6 +81,9 @@ class ConditionRow(QWidget):
         self.high_edit.textChanged.connect(self.changed)
         self.choice_combo.currentIndexChanged.connect(self.changed)
         self.choice_combo.editTextChanged.connect(self.changed)
+        self.choices_button.changed.connect(self.changed)
+        self.date_edit.dateChanged.connect(self.changed)
+        self.high_date_edit.dateChanged.connect(self.changed)
         self.remove_button.clicked.connect(lambda: self.remove_requested.emit(self))
         self._field_changed()
 
@@ -97,18 +108,32 @@ class ConditionRow(QWidget):
         for label, value in field.choices:
             self.choice_combo.addItem(label, value)
         self.choice_combo.blockSignals(False)
-        placeholder = {"date": "YYYY-MM-DD", "number": "Number"}.get(field.type, "Value")
+        self.choices_button.set_choices(field.choices)
+        placeholder = {"number": "Number"}.get(field.type, "Value")
+        line = self.choice_combo.lineEdit()
+        if field.type == "tags" and line is not None:
+            line.setPlaceholderText("Tag (several: VIP, Partner)")
         self.value_edit.setPlaceholderText(placeholder)
         self.high_edit.setPlaceholderText(placeholder)
         self._op_changed()
 
     def _op_changed(self) -> None:
         field, op = self.field, self.op
-        chooses = field.type in ("choice", "enum", "tags", "check")
-        self.choice_combo.setVisible(chooses and op not in NO_VALUE)
-        self.value_edit.setVisible(not chooses and op not in NO_VALUE)
+        valued = op not in NO_VALUE
+        chooses = field.type in ("choice", "enum", "tags", "check") and valued
+        dated = field.type == "date" and valued and op not in DAY_COUNT
+        typed = not chooses and not dated and valued
+        self.choice_combo.setVisible(chooses and op not in MANY)
+        self.choices_button.setVisible(chooses and op in MANY)
+        self.date_edit.setVisible(dated)
+        self.value_edit.setVisible(typed)
+        self.value_edit.setPlaceholderText(
+            "Days" if op in DAY_COUNT else {"number": "Number"}.get(field.type, "Value")
+        )
         self.and_label.setVisible(op == "between")
-        self.high_edit.setVisible(op == "between")
+        self.high_edit.setVisible(op == "between" and not dated)
+        self.high_date_edit.setVisible(op == "between" and dated)
+        self.spacer.setVisible(not typed)
         self.changed.emit()
 
     def condition(self) -> Filter | None:
@@ -119,13 +144,20 @@ class ConditionRow(QWidget):
         if op in NO_VALUE:
             return Filter(field.key, op)
         if field.type == "tags":
-            name = self.choice_combo.currentText().strip()
-            return Filter("tags", op, [name]) if name else None
+            names = [n.strip() for n in self.choice_combo.currentText().split(",") if n.strip()]
+            return Filter("tags", op, names) if names else None
         if field.type in ("choice", "enum", "check"):
+            if op in MANY:
+                chosen = self.choices_button.values()
+                return Filter(field.key, op, chosen) if chosen else None
             if self.choice_combo.currentIndex() < 0:
                 return None
             value: Any = self.choice_combo.currentData()
             return Filter(field.key, op, value)
+        if field.type == "date" and op not in DAY_COUNT:
+            if op == "between":
+                return Filter(field.key, op, (self.date_edit.iso(), self.high_date_edit.iso()))
+            return Filter(field.key, op, self.date_edit.iso())
         low = self.value_edit.text().strip()
         if not low:
             return None
@@ -145,9 +177,17 @@ class ConditionRow(QWidget):
             return False
         self.op_combo.setCurrentIndex(op_index)
         value = item.value
+        dated = self.field.type == "date" and item.op not in DAY_COUNT
         if self.field.type == "tags":
             names = [value] if isinstance(value, str) else list(value or [])
-            self.choice_combo.setEditText(str(names[0]) if names else "")
+            self.choice_combo.setEditText(", ".join(str(n) for n in names))
+        elif item.op in MANY and self.field.type in ("choice", "enum", "check"):
+            many = list(value) if isinstance(value, list | tuple) else [value]
+            self.choices_button.set_values(many)
+        elif dated and item.op == "between" and isinstance(value, list | tuple) and len(value) == 2:
+            return self.date_edit.set_iso(value[0]) and self.high_date_edit.set_iso(value[1])
+        elif dated and value is not None:
+            return self.date_edit.set_iso(str(value))
         elif self.field.type in ("choice", "enum", "check"):
             wanted = value[0] if isinstance(value, list | tuple) and value else value
             found = self.choice_combo.findData(wanted)

@@ -46,16 +46,22 @@ OPS: dict[str, tuple[tuple[str, str], ...]] = {
         ("lt", "before"),
         ("gt", "after"),
         ("between", "between"),
+        ("today", "is today"),
+        ("this_week", "is this week"),
+        ("this_month", "is this month"),
+        ("last_days", "in the last … days"),
+        ("next_days", "in the next … days"),
         ("is_empty", "is empty"),
         ("is_set", "is not empty"),
     ),
     "choice": (
         ("eq", "is"),
         ("ne", "is not"),
+        ("in", "is any of"),
         ("is_empty", "is empty"),
         ("is_set", "is not empty"),
     ),
-    "enum": (("eq", "is"), ("ne", "is not")),
+    "enum": (("eq", "is"), ("ne", "is not"), ("in", "is any of")),
     "tags": (
         ("has_any", "has"),
         ("has_none", "does not have"),
@@ -64,7 +70,11 @@ OPS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "check": (("eq", "is"),),
 }
-NO_VALUE = frozenset({"is_empty", "is_set"})
+NO_VALUE = frozenset({"is_empty", "is_set", "today", "this_week", "this_month"})
+#: Ops whose value is a number of days (relative to the day the list is read).
+DAY_COUNT = frozenset({"last_days", "next_days"})
+#: Ops whose value is several choices.
+MANY = frozenset({"in"})
 
 
 @dataclass(frozen=True)
