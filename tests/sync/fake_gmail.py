@@ -310,6 +310,7 @@ def _b64(data: bytes) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server_state: FakeGmail
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
