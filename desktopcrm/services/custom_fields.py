@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 import peewee
-import phonenumbers
 
 from desktopcrm.models import User, acting_as, log_change, schema, write_transaction
 from desktopcrm.models.base import BaseModel, utcnow
@@ -423,6 +422,8 @@ def rename_option(actor: User, option: CustomFieldOption, label: str) -> CustomF
 def set_phone_region(actor: User, region: str) -> None:
     """Set the office's default phone region, e.g. "PL" (admins only; empty to unset)."""
     require_admin(actor, "set the default phone region")
+    import phonenumbers  # slow to import: only where a phone is read
+
     region = region.strip().upper()
     if region and region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError("region", f'"{region}" is not a country code such as PL or GB.')

@@ -18,8 +18,6 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import phonenumbers
-
 from desktopcrm.models import schema
 from desktopcrm.models.custom_fields import FieldType
 from desktopcrm.services.errors import ValidationError
@@ -154,6 +152,10 @@ def _parse_phone(ctx: _Ctx, raw: object) -> str:
     if not _PHONE_CHARS.match(text) or not 3 <= digits <= 20:
         raise ctx.fail(f'"{text}" is not a phone number; enter digits, e.g. +48 22 123 45 67.')
     region = ctx.region if ctx.region is not None else phone_region()
+    # Imported here: phonenumbers takes ~50 ms to import, and the list screens (which import
+    # this module through the list engine) should not pay for it before their first rows.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException as exc:
