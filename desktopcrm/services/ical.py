@@ -131,12 +131,27 @@ def export_ics(
     return data
 
 
-def export_calendar(user: User, calendar: Calendar) -> bytes:
-    """Every live appointment of ``calendar`` that ``user`` may see, overrides included."""
+def export_calendar(user: User, calendar: Calendar, *, with_tasks: bool = True) -> bytes:
+    """Every live appointment of ``calendar`` that ``user`` may see, overrides included, and
+    (``with_tasks``) ``user``'s own tasks - those assigned to them, open and done - as VTODOs,
+    so the file is the user's whole schedule; importing it back updates the same tasks."""
     query = appointments._scoped(
         Appointment.live().where(Appointment.calendar == calendar), user
     ).order_by(Appointment.series.is_null(False), Appointment.start_at)
-    return export_ics(list(query), calendar.name)
+    own: list[Task] = []
+    if with_tasks:
+        own = list(
+            Task.live()
+            .where(Task.assignee == user.id)
+            .order_by(Task.due_at.is_null(), Task.due_at, Task.created_at, Task.id)
+        )
+    return export_ics(list(query), calendar.name, tasks=own)
+
+
+def count_components(data: bytes) -> tuple[int, int]:
+    """How many events and tasks (VEVENT, VTODO) an exported file holds (a text value cannot
+    hold a line of its own, so the component lines are exact)."""
+    return data.count(b"\r\nBEGIN:VEVENT\r\n"), data.count(b"\r\nBEGIN:VTODO\r\n")
 
 
 # --------------------------------------------------------------------------- import
