@@ -375,8 +375,12 @@ def post_finished(
     body: str = "",
     *,
     problem: bool = False,
+    record_type: str | None = None,
+    record_id: uuid.UUID | None = None,
 ) -> list[Entry]:
     """An import or export finished (``what`` 'import'/'export'), or a sync problem
-    (``problem``): one entry, per the user's preference for that kind."""
+    (``problem``): one entry, per the user's preference for that kind (see
+    ``services.job_notifications`` for the wording). ``record_type`` 'import_run' points the
+    entry at an import (the centre opens Settings › Import & export for it)."""
     kind = NotificationKind.SYNC_PROBLEM if problem else NotificationKind.IMPORT_EXPORT
-    return post(user, [NewEntry(f"{what}:{key}", kind, title, body)])
+    return post(user, [NewEntry(f"{what}:{key}", kind, title, body, record_type, record_id)])

@@ -40,6 +40,10 @@ class AppContext(QObject):
     #: or a company) or 'deal' - and the record's id as text). The main window answers it;
     #: lists, search and the Add dialogs only emit it.
     open_record = Signal(str, str)
+    #: Notification-centre entries this app just posted (``list[services.notifications.Entry]``,
+    #: e.g. an import finished); the window's notification centre shows them (and the desktop
+    #: ones as desktop messages). See ``views.notifications.posting``.
+    notified = Signal(list)
 
     def __init__(
         self,

@@ -25,7 +25,7 @@ from desktopcrm.qt import (
     QWidget,
     Signal,
 )
-from desktopcrm.services import csv_import, custom_fields, import_history
+from desktopcrm.services import csv_import, custom_fields, import_history, job_notifications
 from desktopcrm.services.importing.mapping import entity_of
 from desktopcrm.services.importing.report import PLURALS, ImportReport
 from desktopcrm.services.importing.runs import Preview, UndoResult
@@ -37,6 +37,7 @@ from desktopcrm.views.import_wizard_pages import (
     ReportPage,
     RunPage,
 )
+from desktopcrm.views.notifications.posting import Posted
 from desktopcrm.views.operations import Operation, Task, failure_text
 
 log = logging.getLogger("desktopcrm.views.import_wizard")
@@ -98,6 +99,7 @@ class ImportWizard(QDialog):
         self.report: ImportReport | None = None
         self.undo_result: UndoResult | None = None
         self.operation: Operation | None = None
+        self.posted: Posted | None = None  # the import's notification, for the centre
         self._cancel = threading.Event()
         self._path = ""
         self._kind = ""
@@ -303,16 +305,24 @@ class ImportWizard(QDialog):
         page.cancel_button.setEnabled(True)
         self._show_step(3)
 
+        posted = self.posted = Posted()
+
         def work(task: Task) -> ImportReport:
-            return csv_import.import_file(
-                actor,
-                kind,
-                path,
-                mapping,
-                check_duplicates=duplicates,
-                progress=lambda done, total: task.progress(done, total),
-                cancel=self._cancel,
-            )
+            try:
+                report = csv_import.import_file(
+                    actor,
+                    kind,
+                    path,
+                    mapping,
+                    check_duplicates=duplicates,
+                    progress=lambda done, total: task.progress(done, total),
+                    cancel=self._cancel,
+                )
+            except Exception as exc:
+                posted.run(job_notifications.import_failed, actor, kind, path, failure_text(exc))
+                raise
+            posted.run(job_notifications.import_finished, actor, report)
+            return report
 
         operation = Operation(
             self,
@@ -321,6 +331,8 @@ class ImportWizard(QDialog):
             on_failure=self._import_failed,
             title="import the file",
         )
+        context = self._context
+        operation.finished.connect(lambda: posted.deliver(context))
         operation.progressed.connect(self._progressed)
         self.operation = operation
         return operation.run()

@@ -45,7 +45,8 @@ from desktopcrm.views.calendar.views import (
 )
 from desktopcrm.views.context import AppContext
 from desktopcrm.views.local_time import local_zone, to_local, to_utc
-from desktopcrm.views.operations import Operation, show_failure
+from desktopcrm.views.notifications.posting import Posted
+from desktopcrm.views.operations import Operation, failure_text, show_failure
 
 MODES = ("day", "week", "month", "agenda")
 AGENDA_DAYS = 30
@@ -426,42 +427,79 @@ class CalendarScreen(QWidget):
             self.import_from(Path(path))
 
     def export_to(self, path: Path) -> Operation:
-        from desktopcrm.services import calendar, ical
+        """Write the CRM calendar's appointments and the user's tasks to ``path`` (.ics)."""
+        from desktopcrm.services import calendar, ical, job_notifications
 
-        user = self.context.user
+        user, context = self.context.user, self.context
+        posted = Posted()
 
-        def work(_task: Any) -> int:
-            data = ical.export_calendar(user, calendar.default_calendar(user))
-            path.write_bytes(data)
-            return data.count(b"BEGIN:VEVENT")
+        def work(_task: Any) -> str:
+            try:
+                data = ical.export_calendar(user, calendar.default_calendar(user))
+                path.write_bytes(data)
+            except Exception as exc:
+                posted.run(
+                    job_notifications.export_failed, user, "the calendar", path, failure_text(exc)
+                )
+                raise
+            events, todos = ical.count_components(data)
+            what = (
+                f"{job_notifications.count(events, 'appointments')} and "
+                f"{job_notifications.count(todos, 'tasks')}"
+            )
+            posted.run(job_notifications.export_finished, user, what, path)
+            return what
 
-        return Operation(
+        operation = Operation(
             self,
             work,
-            on_success=lambda count: self.context.message.emit(
-                f"Exported {count} appointments to {path}"
-            ),
+            on_success=lambda what: context.message.emit(f"Exported {what} to {path}"),
             title="export the calendar",
-        ).run()
+        )
+        operation.finished.connect(lambda: posted.deliver(context))
+        return operation.run()
 
     def import_from(self, path: Path) -> Operation:
-        from desktopcrm.services import ical
+        """Add the events and tasks of an .ics file (the same ones again are updated)."""
+        from desktopcrm.services import ical, job_notifications
 
-        user = self.context.user
+        user, context = self.context.user, self.context
+        posted = Posted()
+
+        def work(_task: Any) -> Any:
+            try:
+                result = ical.import_ics(user, path.read_bytes())
+            except Exception as exc:
+                posted.run(
+                    job_notifications.import_failed,
+                    user,
+                    "appointments and tasks",
+                    path,
+                    failure_text(exc),
+                )
+                raise
+            posted.run(
+                job_notifications.calendar_imported,
+                user,
+                path,
+                result.created,
+                result.updated,
+                len(result.skipped),
+            )
+            return result
 
         def done(result: Any) -> None:
             skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
             self.context.message.emit(
-                f"Imported {result.created} new and {result.updated} updated appointments{skipped}"
+                f"Imported {result.created} new and {result.updated} updated appointments and "
+                f"tasks{skipped}"
             )
             self.context.records_changed.emit("appointment")
+            self.context.records_changed.emit("task")
 
-        return Operation(
-            self,
-            lambda _task: ical.import_ics(user, path.read_bytes()),
-            on_success=done,
-            title="import appointments",
-        ).run()
+        operation = Operation(self, work, on_success=done, title="import appointments")
+        operation.finished.connect(lambda: posted.deliver(context))
+        return operation.run()
 
 
 def local_item(occurrence: Occurrence) -> LocalOccurrence:

@@ -58,7 +58,7 @@ from desktopcrm.views.lists.model import ListModel
 from desktopcrm.views.lists.selection import KeptSelection
 from desktopcrm.views.lists.smart_lists import SmartListsPanel, View
 from desktopcrm.views.lists.style import apply_list_style
-from desktopcrm.views.operations import Operation, Task, show_failure
+from desktopcrm.views.operations import Operation, Task, failure_text, show_failure
 from desktopcrm.views.top_bar import SearchField
 
 log = logging.getLogger("desktopcrm.views.lists")
@@ -133,6 +133,7 @@ class ListScreen(QWidget):
         self._custom_columns: list[Column] = []
         self._deleted: list[uuid.UUID] = []
         self._bulk: Operation | None = None
+        self.exporting: Operation | None = None  # the last CSV export (tests wait for it)
         self._kept: KeptSelection | None = None  # the selection a refresh puts back
         self._db_id = ""
         self._saved: dict[str, Any] = {}
@@ -967,28 +968,42 @@ class ListScreen(QWidget):
                 return None
         target, actor = path, self.context.user
         export_kind = EXPORT_KIND[self.kind]
+        kind, context = self.kind, self.context
 
         def write(ids: list[uuid.UUID]) -> None:
             from desktopcrm.services import export as export_service
+            from desktopcrm.services import job_notifications
+            from desktopcrm.views.notifications.posting import Posted
+
+            posted = Posted()
 
             def work(task: Task) -> int:
-                with open(target, "w", encoding="utf-8-sig", newline="") as out:
-                    return export_service.export_csv(
-                        actor,
-                        export_kind,
-                        out,
-                        ids=ids,
-                        progress=lambda n: task.progress(n, len(ids)),
+                try:
+                    with open(target, "w", encoding="utf-8-sig", newline="") as out:
+                        written = export_service.export_csv(
+                            actor,
+                            export_kind,
+                            out,
+                            ids=ids,
+                            progress=lambda n: task.progress(n, len(ids)),
+                        )
+                except Exception as exc:
+                    what = NOUN_PLURAL[kind]
+                    posted.run(
+                        job_notifications.export_failed, actor, what, target, failure_text(exc)
                     )
+                    raise
+                posted.run(job_notifications.export_finished, actor, noun(kind, written), target)
+                return written
 
-            Operation(
+            operation = Operation(
                 self,
                 work,
-                on_success=lambda n: self.context.message.emit(
-                    f"Exported {noun(self.kind, n)} to {target}"
-                ),
+                on_success=lambda n: context.message.emit(f"Exported {noun(kind, n)} to {target}"),
                 title="export to CSV",
-            ).run()
+            )
+            operation.finished.connect(lambda: posted.deliver(context))
+            self.exporting = operation.run()
 
         if selection:
             return self.with_selected_ids(write)

@@ -6,7 +6,8 @@ attached, after the first paint) puts the bell in the top bar and checks at once
 ``POLL_MS`` and soon after another app commits (``database_changed``). Each check is one
 ``Operation``: ``notification_rules.evaluate`` (other people's changes since this user's
 cursor) and the centre's newest entries. The reminder scheduler hands its reminders to
-``reminders()``, which posts them per the user's preferences.
+``reminders()``, which posts them per the user's preferences; background work (imports,
+exports) posts its own and hands them over through ``context.notified``.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ class NotificationCentre(QObject):
         self.context.database_changed.connect(self._soon.start)
         self.context.database_reopened.connect(self.check)
         self.context.user_changed.connect(self._user_changed)
+        self.context.notified.connect(self.add)
         self.timer.start()
         return self.check()
 
@@ -182,9 +184,14 @@ class NotificationCentre(QObject):
         return shown
 
     def add(self, added: Sequence[Entry]) -> None:
-        """Show entries this app just posted (newest first in the panel)."""
-        self.model.set_entries([*reversed(added), *self.model.entries][:SHOWN])
-        self._set_unread(self.unread + sum(1 for e in added if not e.read))
+        """Show entries this app just posted (newest first in the panel); also what
+        ``context.notified`` brings (imports, exports)."""
+        if not added:
+            return
+        shown = {e.id for e in self.model.entries}  # a check may have read them meanwhile
+        new = [e for e in added if e.id not in shown]
+        self.model.set_entries([*reversed(new), *self.model.entries][:SHOWN])
+        self._set_unread(self.unread + sum(1 for e in new if not e.read))
         self._deliver(added)
 
     # ---- the panel -----------------------------------------------------------
@@ -223,7 +230,9 @@ class NotificationCentre(QObject):
         self.model.mark_read([entry.id])
         if self.panel is not None and is_alive(self.panel):
             self.panel.hide()
-        if entry.record_type and entry.record_id:
+        if entry.record_type == "import_run":  # an import: its run, undo and report
+            self.window.show_screen("settings", "import-export")
+        elif entry.record_type and entry.record_id:
             self.context.open_record.emit(entry.record_type, entry.record_id.hex)
 
     def mark_all_read(self) -> None:

@@ -21,13 +21,14 @@ from desktopcrm.qt import (
     QTreeWidgetItem,
     QWidget,
 )
-from desktopcrm.services import csv_import, export, import_history
+from desktopcrm.services import csv_import, export, import_history, job_notifications
 from desktopcrm.services.importing.report import PLURALS
 from desktopcrm.services.importing.runs import UndoResult
 from desktopcrm.views.context import AppContext
 from desktopcrm.views.icons import icon
 from desktopcrm.views.import_wizard import TABLES, ImportWizard
-from desktopcrm.views.operations import Operation, Task
+from desktopcrm.views.notifications.posting import Posted
+from desktopcrm.views.operations import Operation, Task, failure_text
 from desktopcrm.views.settings.widgets import Card, SectionPage
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -259,16 +260,31 @@ class ImportExportSection(SectionPage):
         self.export_box.show()
         self.export_status.setText(f"Exporting {PLURALS[kind]}…")
         cancel = self._export_cancel
+        posted = Posted()
 
         def work(task: Task) -> int:
-            return export.export_file(
+            try:
+                count = export.export_file(
+                    actor,
+                    kind,
+                    path,
+                    "csv",
+                    progress=lambda done: task.progress(done),
+                    cancel=cancel,
+                )
+            except Exception as exc:
+                posted.run(
+                    job_notifications.export_failed, actor, PLURALS[kind], path, failure_text(exc)
+                )
+                raise
+            posted.run(
+                job_notifications.export_finished,
                 actor,
-                kind,
+                job_notifications.count(count, PLURALS[kind]),
                 path,
-                "csv",
-                progress=lambda done: task.progress(done),
-                cancel=cancel,
+                stopped=cancel.is_set(),
             )
+            return count
 
         def done(count: int) -> None:
             stopped = " (stopped before the end)" if cancel.is_set() else ""
@@ -285,6 +301,7 @@ class ImportExportSection(SectionPage):
         def finished() -> None:
             self.export_button.setEnabled(True)
             self.export_box.hide()
+            posted.deliver(self._context)
 
         operation.finished.connect(finished)
         self.exporting = operation
