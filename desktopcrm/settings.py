@@ -33,6 +33,14 @@ OPTIONS: dict[str, Option] = {
         Option("theme", str, "system", "Colour scheme: system, light or dark."),
         Option("current_users", dict, {}, "Signed-in user id per database id."),
         Option("last_database", str, "", "The database opened last (empty: the default one)."),
+        Option(
+            "tracking_url",
+            str,
+            "",
+            "The open-tracking endpoint's address (empty: no tracking); its secret is in the "
+            "keyring.",
+        ),
+        Option("tracking_cursor", str, "", "Where the last poll of the tracking endpoint ended."),
     )
 }
 

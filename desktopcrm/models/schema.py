@@ -30,6 +30,7 @@ from desktopcrm.models.db import DatabaseLocation, database, default_backup_dir
 from desktopcrm.models.defaults import CRM_MODELS, seed_defaults
 from desktopcrm.models.errors import MigrationError, NewerDatabaseError
 from desktopcrm.models.mail import MAIL_MODELS, create_mail_tables
+from desktopcrm.models.mail_templates import MAIL_TEMPLATE_MODELS
 from desktopcrm.models.notifications import NOTIFICATION_MODELS
 from desktopcrm.models.saved_lists import SavedList
 from desktopcrm.models.search import create_search_index
@@ -64,6 +65,7 @@ ALL_MODELS: list[type[peewee.Model]] = [
     *TIME_MODELS,
     *MAIL_MODELS,
     *NOTIFICATION_MODELS,
+    *MAIL_TEMPLATE_MODELS,
 ]
 
 
@@ -121,6 +123,7 @@ MIGRATIONS: list[Migration] = [
         "notification preferences, custom notification rules, the notification centre",
         lambda db: add_tables(db, NOTIFICATION_MODELS),
     ),
+    Migration(5, "mail templates", lambda db: add_tables(db, MAIL_TEMPLATE_MODELS)),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

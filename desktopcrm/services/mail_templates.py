@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktopcrm.models import User
+from desktopcrm.models.mail_templates import MailTemplate
 from desktopcrm.models.records import (
     PERSON_FIELDS,
     Contact,
@@ -32,9 +33,22 @@ from desktopcrm.models.records import (
 )
 from desktopcrm.services import custom_fields
 from desktopcrm.services.board import format_money
+from desktopcrm.services.errors import PermissionDenied, ValidationError
 from desktopcrm.services.record_details import display_value
+from desktopcrm.services.records import writing
 
-__all__ = ["RenderedTemplate", "render", "render_template", "template_fields"]
+__all__ = [
+    "FIELD_HELP",
+    "RenderedTemplate",
+    "available_fields",
+    "can_edit",
+    "delete_template",
+    "render",
+    "render_template",
+    "save_template",
+    "template_fields",
+    "templates_for",
+]
 
 _FIELD = re.compile(r"\{\{|\}\}|\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 _PERSON_TEXT = tuple(f for f in PERSON_FIELDS if f not in ("description", "source"))
@@ -157,3 +171,99 @@ def _user_fields(prefix: str, user: User | None) -> dict[str, str]:
         f"{prefix}_first_name": name.split()[0] if name.split() else "",
         f"{prefix}_email": (user.email or "") if user is not None else "",
     }
+
+
+# --------------------------------------------------------------------------- stored templates
+
+#: The fields every template can use, with what they hold (custom fields come on top).
+FIELD_HELP: tuple[tuple[str, str], ...] = (
+    ("first_name", "the person's first name"),
+    ("last_name", "the person's last name"),
+    ("name", "the person's (or company's) full name"),
+    ("company", "the lead's company, the person's employer, or the company itself"),
+    ("email", "the person's email address"),
+    ("phone", "phone"),
+    ("mobile", "mobile phone"),
+    ("title", "job title"),
+    ("city", "city"),
+    ("country", "country"),
+    ("deal_name", "the deal's name (deals only)"),
+    ("deal_value", "the deal's value with its currency (deals only)"),
+    ("stage", "the deal's stage (deals only)"),
+    ("pipeline", "the deal's pipeline (deals only)"),
+    ("expected_close", "the deal's expected close date (deals only)"),
+    ("owner_name", "the record owner's name"),
+    ("owner_first_name", "the record owner's first name"),
+    ("owner_email", "the record owner's address"),
+    ("my_name", "your name"),
+    ("my_first_name", "your first name"),
+    ("my_email", "your address"),
+)
+
+
+def available_fields() -> list[tuple[str, str]]:
+    """Every ``{field}`` a template may use, with a description (custom fields included)."""
+    fields = list(FIELD_HELP)
+    known = {key for key, _ in fields}
+    for kind, word in (("lead", "leads"), ("contact", "contacts"), ("deal", "deals")):
+        for field in custom_fields.fields_of(kind):
+            if field.key not in known:
+                known.add(field.key)
+                fields.append((field.key, f"custom field {field.name} ({word})"))
+    return fields
+
+
+def templates_for(user: User) -> list[MailTemplate]:
+    """The templates ``user`` can use: their own and the shared ones, by name."""
+    return list(
+        MailTemplate.live()
+        .where((MailTemplate.owner == user.id) | (MailTemplate.shared == True))  # noqa: E712
+        .order_by(MailTemplate.name, MailTemplate.created_at)
+    )
+
+
+def can_edit(user: User, template: MailTemplate) -> bool:
+    """The owner edits a template; admins edit shared ones (and ones nobody owns) too."""
+    if template.owner_id == user.id:
+        return True
+    return user.is_admin and (template.shared or template.owner_id is None)
+
+
+def save_template(
+    actor: User,
+    template: MailTemplate | None,
+    *,
+    name: str,
+    subject: str = "",
+    text_body: str = "",
+    html_body: str = "",
+    shared: bool = False,
+) -> MailTemplate:
+    """Create (``template`` None) or change a template; a stale copy raises
+    ``StaleRecordError`` (someone else saved it meanwhile)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("name", "Give the template a name, e.g. 'Follow-up after a call'.")
+    if len(name) > 200:
+        raise ValidationError("name", "Keep the name under 200 characters.")
+    if not (subject.strip() or text_body.strip() or html_body.strip()):
+        raise ValidationError("body", "Write a subject or a body: the template is empty.")
+    if template is not None and not can_edit(actor, template):
+        raise PermissionDenied("This template belongs to someone else; only they can change it.")
+    target = template or MailTemplate(owner=actor.id)
+    with writing(actor, target):
+        target.name = name
+        target.subject = " ".join(subject.split())
+        target.text_body = text_body
+        target.html_body = html_body
+        target.shared = shared
+        target.save()
+    return target
+
+
+def delete_template(actor: User, template: MailTemplate) -> None:
+    """Delete a template (soft: it stays in the change log)."""
+    if not can_edit(actor, template):
+        raise PermissionDenied("This template belongs to someone else; only they can delete it.")
+    with writing(actor, template):
+        template.delete_instance()

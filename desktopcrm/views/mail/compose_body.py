@@ -1,0 +1,235 @@
+"""The compose window's body editor (plain text or simple HTML) and its attachment list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktopcrm.qt import (
+    QFileDialog,
+    QFont,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextCharFormat,
+    QTextEdit,
+    QTextListFormat,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+MAX_TOTAL = 25 * 1024 * 1024  # Gmail's limit for a whole message
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+class BodyEditor(QWidget):
+    """A text box with bold, italic, underline and bullets; "Plain text" sends no HTML."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        bar = QHBoxLayout()
+        bar.setSpacing(2)
+        self.edit = QTextEdit()
+        self.edit.setObjectName("ComposeBody")
+        self.edit.setAccessibleName("Message")
+        self.edit.setPlaceholderText("Write your message…")
+        self.edit.setTabChangesFocus(True)
+        self.buttons: dict[str, QToolButton] = {}
+        for key, text, tip in (
+            ("bold", "B", "Bold (Ctrl+B)"),
+            ("italic", "I", "Italic (Ctrl+I)"),
+            ("underline", "U", "Underline (Ctrl+U)"),
+            ("bullets", "•", "Bulleted list"),
+        ):
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setAccessibleName(tip.split(" (")[0])
+            button.setObjectName(f"format-{key}")
+            button.setCheckable(key != "bullets")
+            button.setAutoRaise(True)
+            font = button.font()
+            font.setBold(key == "bold")
+            font.setItalic(key == "italic")
+            font.setUnderline(key == "underline")
+            button.setFont(font)
+            bar.addWidget(button)
+            self.buttons[key] = button
+        self.buttons["bold"].toggled.connect(self._bold)
+        self.buttons["italic"].toggled.connect(self.edit.setFontItalic)
+        self.buttons["underline"].toggled.connect(self.edit.setFontUnderline)
+        self.buttons["bullets"].clicked.connect(self._bullets)
+        self.buttons["bold"].setShortcut("Ctrl+B")
+        self.buttons["italic"].setShortcut("Ctrl+I")
+        self.buttons["underline"].setShortcut("Ctrl+U")
+        bar.addStretch(1)
+        self.plain = QPushButton("Plain text")
+        self.plain.setObjectName("PlainTextToggle")
+        self.plain.setCheckable(True)
+        self.plain.setProperty("flat", True)
+        self.plain.setToolTip("Send plain text only (no formatting)")
+        self.plain.toggled.connect(self.set_plain)
+        bar.addWidget(self.plain)
+        layout.addLayout(bar)
+        layout.addWidget(self.edit, 1)
+        self.edit.currentCharFormatChanged.connect(self._format_changed)
+
+    def _bold(self, on: bool) -> None:
+        self.edit.setFontWeight(QFont.Weight.Bold if on else QFont.Weight.Normal)
+
+    def _bullets(self) -> None:
+        cursor = self.edit.textCursor()
+        current = cursor.currentList()
+        if current is not None:
+            block = cursor.blockFormat()
+            current.remove(cursor.block())
+            block.setIndent(0)
+            cursor.setBlockFormat(block)
+        else:
+            cursor.createList(QTextListFormat.Style.ListDisc)
+        self.edit.setFocus()
+
+    def _format_changed(self, fmt: QTextCharFormat) -> None:
+        for key, on in (
+            ("bold", fmt.fontWeight() >= QFont.Weight.Bold),
+            ("italic", fmt.fontItalic()),
+            ("underline", fmt.fontUnderline()),
+        ):
+            button = self.buttons[key]
+            button.blockSignals(True)
+            button.setChecked(on)
+            button.blockSignals(False)
+
+    def set_plain(self, plain: bool) -> None:
+        """Plain text drops the formatting (the words stay)."""
+        if plain and self.edit.acceptRichText():
+            text = self.edit.toPlainText()
+            self.edit.setAcceptRichText(False)
+            self.edit.setPlainText(text)
+        elif not plain:
+            self.edit.setAcceptRichText(True)
+        for button in self.buttons.values():
+            button.setEnabled(not plain)
+        if self.plain.isChecked() != plain:
+            self.plain.setChecked(plain)
+
+    @property
+    def is_plain(self) -> bool:
+        return not self.edit.acceptRichText()
+
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def html(self) -> str:
+        """The body as HTML ("" in plain-text mode)."""
+        return "" if self.is_plain else self.edit.toHtml()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setPlainText(text)
+
+    def set_html(self, html_text: str) -> None:
+        self.set_plain(False)
+        self.edit.setHtml(html_text)
+
+    def is_empty(self) -> bool:
+        return not self.edit.toPlainText().strip()
+
+
+class AttachmentList(QWidget):
+    """The files to send: "Attach files…", each with its size, removable."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget()
+        self.list.setObjectName("ComposeAttachments")
+        self.list.setAccessibleName("Attachments")
+        self.list.setFlow(QListWidget.Flow.LeftToRight)
+        self.list.setWrapping(True)
+        self.list.setMaximumHeight(64)
+        self.list.hide()
+        layout.addWidget(self.list, 1)
+        side = QVBoxLayout()
+        self.attach_button = QPushButton("Attach files…")
+        self.attach_button.setObjectName("AttachButton")
+        self.attach_button.clicked.connect(self.choose_files)
+        side.addWidget(self.attach_button)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setObjectName("RemoveAttachment")
+        self.remove_button.setProperty("flat", True)
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.remove_button.hide()
+        side.addWidget(self.remove_button)
+        layout.addLayout(side)
+        self.total = QLabel()
+        self.total.setObjectName("Muted")
+        layout.addWidget(self.total)
+        self._paths: list[Path] = []
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Attach files")
+        self.add_files([Path(f) for f in files])
+
+    def add_files(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path in self._paths or not path.is_file():
+                continue
+            self._paths.append(path)
+            item = QListWidgetItem(f"{path.name} ({human_size(_size(path))})")
+            item.setToolTip(str(path))
+            self.list.addItem(item)
+        self._update()
+
+    def remove_selected(self) -> None:
+        rows = sorted((self.list.row(item) for item in self.list.selectedItems()), reverse=True)
+        if not rows and self._paths:
+            rows = [len(self._paths) - 1]
+        for row in rows:
+            self.list.takeItem(row)
+            del self._paths[row]
+        self._update()
+
+    def _update(self) -> None:
+        has = bool(self._paths)
+        self.list.setVisible(has)
+        self.remove_button.setVisible(has)
+        total = self.total_size()
+        self.total.setText(human_size(total) if has else "")
+        self.total.setObjectName("ProblemText" if total > MAX_TOTAL else "Muted")
+        self.total.setToolTip(
+            "Over Gmail's 25 MB limit: remove some files, or share them as a link."
+            if total > MAX_TOTAL
+            else ""
+        )
+        self.total.style().unpolish(self.total)
+        self.total.style().polish(self.total)
+        self.changed.emit()
+
+    def paths(self) -> tuple[Path, ...]:
+        return tuple(self._paths)
+
+    def total_size(self) -> int:
+        return sum(_size(p) for p in self._paths)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
