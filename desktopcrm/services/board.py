@@ -24,8 +24,17 @@ from typing import Any
 
 import peewee
 
-from desktopcrm.models import User, database, log_change, utcnow, write_transaction
+from desktopcrm.models import (
+    ORIGIN,
+    ChangeLog,
+    User,
+    current_actor,
+    database,
+    utcnow,
+    write_transaction,
+)
 from desktopcrm.models.attachments import RecordTag, Tag
+from desktopcrm.models.base import encode_changes
 from desktopcrm.models.records import Contact, Deal, LossReason, Pipeline, Stage, StageKind
 from desktopcrm.models.tasks import Task
 from desktopcrm.services import deals as deal_service
@@ -34,8 +43,11 @@ from desktopcrm.services.errors import ValidationError
 from desktopcrm.services.records import live
 from desktopcrm.services.visibility import scope
 
-#: Smallest gap between two neighbours' positions before a stage is numbered again.
+#: Smallest gap between two neighbours' positions before deals around them are spread out.
 MIN_GAP = 1e-6
+#: The gap deals around a crowded spot get when they are spread out (room for ten more halvings
+#: at the same spot before the next spread).
+ROOM = MIN_GAP * 1024
 
 
 # --------------------------------------------------------------------------- filters
@@ -417,67 +429,122 @@ class Placement:
     position: float
     reason_id: uuid.UUID | None
     note: str
+    entered_at: dt.datetime | None = None  # when it entered that stage
 
 
 def placement(deal: Deal) -> Placement:
     return Placement(deal.id, deal.stage_id, float(deal.position or 0), deal.loss_reason_id,
-                     deal.loss_note or "")  # fmt: skip
+                     deal.loss_note or "", deal.stage_entered_at)  # fmt: skip
 
 
 def _position_between(
     stage: Stage, moving: uuid.UUID, after: uuid.UUID | None, before: uuid.UUID | None
 ) -> float | None:
     """A position between the live neighbours ``after`` (above) and ``before`` (below) on
-    ``stage``; the stage is numbered again when they are too close (or out of order)."""
-    low: float | None = None
-    for attempt in range(2):
-        positions = {
-            _uuid(i): float(p)
-            for i, p in _rows(
-                Deal.select(Deal.id, Deal.position)
-                .where(
-                    Deal.id.in_([i for i in (after, before) if i is not None and i != moving]),
-                    Deal.stage == stage.id,
-                    Deal.deleted_at.is_null(),
-                )
-                .tuples()
+    ``stage``; when they are too close (or out of order) a few deals around them are spread
+    out first (``_make_room``)."""
+    positions = {
+        _uuid(i): float(p)
+        for i, p in _rows(
+            Deal.select(Deal.id, Deal.position)
+            .where(
+                Deal.id.in_([i for i in (after, before) if i is not None and i != moving]),
+                Deal.stage == stage.id,
+                Deal.deleted_at.is_null(),
             )
-        }
-        low = positions.get(after) if after is not None else None
-        high = positions.get(before) if before is not None else None
-        if low is None and high is None:
-            return None
-        if low is None:
-            assert high is not None
-            return high - 1.0
-        if high is None:
-            return low + 1.0
-        if high - low > MIN_GAP:
-            return (low + high) / 2
-        if attempt == 0:
-            _renumber(stage)
-    # Numbered 1, 2, 3... and still not in order: the neighbours were not next to each other
-    # (the board was stale); the deal goes right below ``after``.
-    assert low is not None
-    return low + 0.5
+            .tuples()
+        )
+    }
+    low = positions.get(after) if after is not None else None
+    high = positions.get(before) if before is not None else None
+    if low is None and high is None:
+        return None
+    if low is None:
+        assert high is not None
+        return high - 1.0
+    if high is None:
+        return low + 1.0
+    if high - low > MIN_GAP:
+        return (low + high) / 2
+    assert after is not None
+    return _make_room(stage, moving, after)
 
 
-def _renumber(stage: Stage) -> None:
-    """Give the stage's deals positions 1, 2, 3... in their board order (logged per deal)."""
-    now = utcnow()
+def _make_room(stage: Stage, moving: uuid.UUID, after: uuid.UUID) -> float:
+    """Spread out the fewest deals around the slot right below ``after`` so that the slot
+    and its neighbours are ``ROOM`` or more apart; returns the slot's position.
+
+    The window of deals spread doubles around the slot until the positions just outside it
+    leave that much room (a column end leaves any room), so a drop into a crowded spot
+    rewrites a handful of deals, not the column. Each rewritten deal gets a new version and a
+    change-log row (written in one statement)."""
     rows = _rows(
         Deal.select(Deal.id, Deal.position, Deal.version)
-        .where(Deal.stage == stage.id, Deal.deleted_at.is_null())
+        .where(Deal.stage == stage.id, Deal.deleted_at.is_null(), Deal.id != moving)
         .order_by(Deal.position, Deal.id)
         .tuples()
     )
-    for number, (deal_id, old, version) in enumerate(rows, start=1):
-        if float(old) == float(number):
-            continue
-        Deal.update(position=float(number), version=version + 1, updated_at=now).where(
-            Deal.id == deal_id, Deal.version == version
-        ).execute()
-        log_change("deal", deal_id, "update", version + 1, {"position": [old, float(number)]})
+    ids = [_uuid(row[0]) for row in rows]
+    slot = ids.index(after) + 1  # the moving deal goes between rows[slot - 1] and rows[slot]
+    half = 1
+    while True:
+        first, last = max(0, slot - half), min(len(rows), slot + half)  # rows[first:last]
+        count = last - first + 1  # with the moving deal
+        low = float(rows[first - 1][1]) if first > 0 else None
+        high = float(rows[last][1]) if last < len(rows) else None
+        if low is None and high is None:
+            spread = [float(n) for n in range(1, count + 1)]
+        elif low is None:
+            assert high is not None
+            spread = [high - count + n for n in range(count)]
+        elif high is None:
+            spread = [low + 1 + n for n in range(count)]
+        else:
+            step = (high - low) / (count + 1)
+            if step < ROOM:  # a bound is inside the column: the window can grow
+                half *= 2
+                continue
+            spread = [low + step * (n + 1) for n in range(count)]
+        break
+    window = rows[first:last]
+    places = spread[: slot - first] + spread[slot - first + 1 :]
+    _reposition(
+        [
+            (_uuid(i), float(old), version, new)
+            for (i, old, version), new in zip(window, places, strict=True)
+        ]
+    )
+    return spread[slot - first]
+
+
+def _reposition(changes: Sequence[tuple[uuid.UUID, float, int, float]]) -> None:
+    """Give deals new positions: ``(id, old position, version, new position)``; one UPDATE
+    and one change-log INSERT however many (inside the move's transaction)."""
+    changes = [c for c in changes if c[1] != c[3]]
+    if not changes:
+        return
+    now = utcnow()
+    ids = [deal_id for deal_id, *_ in changes]
+    place = peewee.Case(Deal.id, [(Deal.id.to_value(i), new) for i, _, _, new in changes])
+    Deal.update({Deal.position: place, Deal.version: Deal.version + 1, Deal.updated_at: now}).where(
+        Deal.id.in_(ids)
+    ).execute()
+    actor = current_actor()
+    ChangeLog.insert_many(
+        [
+            {
+                ChangeLog.table_name: "deal",
+                ChangeLog.row_id: deal_id,
+                ChangeLog.operation: "update",
+                ChangeLog.version: version + 1,
+                ChangeLog.changes: encode_changes({"position": [old, new]}),
+                ChangeLog.user_id: actor,
+                ChangeLog.origin: ORIGIN,
+                ChangeLog.at: now,
+            }
+            for deal_id, old, version, new in changes
+        ]
+    ).execute()
 
 
 def move_card(
@@ -491,9 +558,11 @@ def move_card(
     position: float | None = None,
     reason: LossReason | None = None,
     note: str = "",
+    entered_at: dt.datetime | None = None,
 ) -> tuple[Deal, Placement]:
     """Move the deal the board showed at ``seen_version`` to ``stage``, between the cards
-    ``after`` (above it) and ``before`` (below it), or at ``position`` (undo), or at the end.
+    ``after`` (above it) and ``before`` (below it), or at ``position`` (undo), or at the end;
+    ``entered_at``: since when it is on ``stage`` (undo; default now).
 
     Returns the moved deal and where it was before. Raises ``StaleRecordError`` when someone
     else moved (or otherwise repositioned, closed or deleted) the deal since the board read it;
@@ -505,12 +574,13 @@ def move_card(
         if position is None:
             position = _position_between(stage, deal.id, after, before)
         deal.version = seen_version  # the base compares it: a stale move is a conflict
-        deal_service.move_deal(actor, deal, stage, reason, note, position)
+        deal_service.move_deal(actor, deal, stage, reason, note, position, entered_at)
     return deal, previous
 
 
 def undo_move(actor: User, deal_id: Any, seen_version: int, where: Placement) -> Deal:
-    """Put a moved deal back where it was (its stage, position and reason)."""
+    """Put a moved deal back where it was (its stage, position, reason and time in that
+    stage)."""
     stage = Stage.get_by_id(where.stage_id)
     reason = LossReason.get_or_none(LossReason.id == where.reason_id) if where.reason_id else None
     deal, _ = move_card(
@@ -521,6 +591,7 @@ def undo_move(actor: User, deal_id: Any, seen_version: int, where: Placement) ->
         position=where.position,
         reason=reason,
         note=where.note,
+        entered_at=where.entered_at,
     )
     return deal
 

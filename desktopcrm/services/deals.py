@@ -38,6 +38,7 @@ from desktopcrm.services.records import (
     update_record,
     writing,
 )
+from desktopcrm.services.search import DEAL_ENTRY_FIELDS, index_record
 from desktopcrm.services.visibility import Page, paginate, require_edit, require_see, scope
 
 #: Called after every stage change, inside the transaction: ``hook(actor, deal, old, new)``.
@@ -177,12 +178,18 @@ def _place(
     reason: LossReason | None,
     note: str,
     position: float | None,
+    old_stage: Stage | None = None,
+    entered_at: dt.datetime | None = None,
 ) -> None:
-    """Put ``deal`` on ``stage`` with the closing fields that stage calls for."""
+    """Put ``deal`` on ``stage`` with the closing fields that stage calls for (``old_stage``:
+    the one it is on, when the caller has read it; ``entered_at``: when it entered ``stage``,
+    now by default)."""
     old_id = deal.stage_id
-    old_kind = Stage.get_by_id(old_id).kind if old_id is not None else None
+    if old_stage is None and old_id is not None:
+        old_stage = Stage.get_by_id(old_id)
+    old_kind = old_stage.kind if old_stage is not None else None
     if old_id != stage.id:
-        deal.stage_entered_at = utcnow()
+        deal.stage_entered_at = entered_at or utcnow()
         if position is None:
             position = _end_of(stage)
     if position is not None:
@@ -297,12 +304,17 @@ def move_deal(
     reason: LossReason | None = None,
     note: str = "",
     position: float | None = None,
+    entered_at: dt.datetime | None = None,
 ) -> Deal:
     """Move a deal to ``stage`` (of its pipeline or another one, which it then joins).
 
     ``Lost`` / ``Unqualified`` require a ``reason`` of that kind (``note`` adds detail);
     closed stages stamp ``closed_at``, open ones clear it. Contacts' statuses follow and the
-    ``AFTER_MOVE`` hooks run in the same transaction.
+    ``AFTER_MOVE`` hooks run in the same transaction. ``entered_at`` says since when the deal
+    is on ``stage`` (an undo gives the time it had; default now).
+
+    The search entry is refreshed only when the deal has changes it shows (a move alone
+    changes nothing the search reads).
     """
     stage = live(Stage, stage.id, "stage")
     reason = _clean_reason(stage, reason)
@@ -311,8 +323,11 @@ def move_deal(
         require_edit(actor, deal)
         if deal.deleted_at is not None:
             raise ValidationError("deal", "This deal was deleted; restore it first.")
-        _place(deal, stage, reason, note, position)
-        update_record(actor, deal, {})
+        searched = any(f.name in DEAL_ENTRY_FIELDS for f in deal.dirty_fields)
+        _place(deal, stage, reason, note, position, old_stage, entered_at)
+        deal.save()
+        if searched:
+            index_record(deal)
         if old_stage.kind != stage.kind:
             won = deal if stage.kind == StageKind.WON.value else None
             _after_change(deal, [c.id for c in contacts_of(deal)], won_deal=won)

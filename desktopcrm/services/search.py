@@ -219,6 +219,11 @@ def contact_entry(
     return IndexEntry(kind, contact.id, contact.owner_id, title, subtitle, text)
 
 
+#: The deal fields ``deal_entry`` reads (with its tags): a write that changes none of them
+#: leaves the deal's entry as it is (a move on the board changes none).
+DEAL_ENTRY_FIELDS = frozenset({"name", "value", "currency", "owner", "primary_contact"})
+
+
 def deal_entry(deal: Deal | Any, contact_name: str = "", tags: Sequence[str] = ()) -> IndexEntry:
     """The index entry of a deal; ``contact_name`` is its primary contact's name."""
     subtitle = " · ".join(p for p in (contact_name, f"{deal.value} {deal.currency}") if p)

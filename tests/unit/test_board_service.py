@@ -10,7 +10,8 @@ import pytest
 
 from desktopcrm.models import ChangeLog, StaleRecordError, User, utcnow
 from desktopcrm.models.records import Contact, Deal, LossReason, Pipeline, Stage
-from desktopcrm.services import board, contacts, deals, tags, tasks
+from desktopcrm.models.search import SearchEntry
+from desktopcrm.services import board, contacts, deals, search, tags, tasks
 from desktopcrm.services.board import BoardFilter
 from desktopcrm.services.errors import ValidationError
 from desktopcrm.services.workspace import Workspace
@@ -144,6 +145,79 @@ def test_crowded_positions_are_numbered_again(workspace: Workspace) -> None:
     assert [i for i, _ in board.stage_deals(me, stage("Quote"))] == [first, c.id, second]
     logged = ChangeLog.select().where(ChangeLog.row_id == second, ChangeLog.version == 2).get()
     assert "position" in logged.changed
+
+
+def test_drops_at_one_spot_spread_only_the_deals_around_it(workspace: Workspace) -> None:
+    me = workspace.user
+    expected = [deal(me, f"D{n:02}", "1", "Quote").name for n in range(12)]
+    spreads = []
+    for number in range(30):
+        # Always into the slot right below D05: the gap there halves every time.
+        ids = [i for i, _ in board.stage_deals(me, stage("Quote"))]
+        slot = order(me, "Quote").index("D05")
+        filler = deal(me, f"F{number:02}", "1")
+        last = ChangeLog.last_seq()
+        board.move_card(
+            me, filler.id, filler.version, stage("Quote"), after=ids[slot], before=ids[slot + 1]
+        )
+        others = ChangeLog.select().where(ChangeLog.seq > last, ChangeLog.row_id != filler.id)
+        spreads.append(others.count())
+        assert all("position" in e.changed and e.user_id == me.id for e in others)
+        expected.insert(slot + 1, filler.name)
+        assert order(me, "Quote") == expected
+    assert any(spreads), "the gap never ran out: the test does not test the spreading"
+    # A spread rewrites a few deals around the spot, never the whole column (42 deals).
+    assert max(spreads) <= 8
+
+
+def test_a_crowded_column_is_spread_in_order(any_database: Workspace) -> None:
+    me = any_database.user
+    made = [deal(me, f"D{n}", "1", "Quote") for n in range(6)]
+    Deal.update(position=0.0).execute()  # e.g. imported without positions
+    ids = [i for i, _ in board.stage_deals(me, stage("Quote"))]
+    names = order(me, "Quote")
+    mover = deal(me, "Mover", "1")
+    board.move_card(me, mover.id, mover.version, stage("Quote"), after=ids[2], before=ids[3])
+    assert order(me, "Quote") == [*names[:3], "Mover", *names[3:]]
+    positions = [float(d.position) for d in Deal.select().where(Deal.id.in_(ids))]
+    assert len(set(positions)) == len(made)
+    versions = {d.id: d.version for d in Deal.select().where(Deal.id.in_(ids))}
+    for deal_id, version in versions.items():  # each rewritten deal: a new version, logged
+        if version > 1:
+            entry = ChangeLog.get(ChangeLog.row_id == deal_id, ChangeLog.version == version)
+            assert "position" in entry.changed and entry.user_id == me.id
+
+
+def test_a_move_leaves_the_search_entry_and_a_changed_name_is_indexed(
+    workspace: Workspace,
+) -> None:
+    me = workspace.user
+    d = deal(me, "Boiler upgrade", "10")
+    entry = SearchEntry.get(SearchEntry.record_id == d.id)
+    board.move_card(me, d.id, d.version, stage("Demo"))
+    assert SearchEntry.get(SearchEntry.record_id == d.id).id == entry.id
+    assert [h.record_id for h in search.search(me, "boiler")] == [d.id]
+    assert order(me, "Demo", BoardFilter(text="boil")) == ["Boiler upgrade"]
+    # A name changed on the same object as a move is indexed with it.
+    row = Deal.get_by_id(d.id)
+    row.name = "Pump refit"
+    deals.move_deal(me, row, stage("Quote"))
+    assert [h.record_id for h in search.search(me, "pump")] == [d.id]
+    assert search.search(me, "boiler") == []
+
+
+def test_undo_gives_back_the_days_in_stage(workspace: Workspace) -> None:
+    me = workspace.user
+    d = deal(me, "A", "1")
+    entered = utcnow() - dt.timedelta(days=9)
+    Deal.update(stage_entered_at=entered).where(Deal.id == d.id).execute()
+    moved, where = board.move_card(me, d.id, d.version, stage("Demo"))
+    assert moved.stage_entered_at > entered + dt.timedelta(days=8)
+    board.undo_move(me, d.id, moved.version, where)
+    back = Deal.get_by_id(d.id)
+    assert back.stage_id == stage("Incoming").id
+    assert back.stage_entered_at == entered
+    assert board.cards([d.id])[d.id].days_in_stage(utcnow()) == 9
 
 
 def test_shifted_totals_match_the_database(workspace: Workspace) -> None:
