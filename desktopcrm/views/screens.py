@@ -111,6 +111,14 @@ SCREENS: tuple[ScreenSpec, ...] = (
         keywords="home overview activity feed pipeline summary won lost tasks today appointments",
     ),
     ScreenSpec(
+        key="mail",
+        title="Mail",
+        icon="mail",
+        widget="desktopcrm.views.mail.screen:MailboxScreen",
+        order=65,
+        keywords="mailbox email gmail inbox unmatched sent archived outbox compose reply",
+    ),
+    ScreenSpec(
         key="settings",
         title="Settings",
         icon="settings",

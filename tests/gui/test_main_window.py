@@ -26,7 +26,7 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     show_active(qtbot, win)
     keys = [
         "demo", "dashboard", "leads", "contacts", "companies", "deals", "board", "calendar",
-        "tasks", "settings",
+        "tasks", "mail", "settings",
     ]  # fmt: skip
     assert [s.key for s in win.screens] == keys
     qtbot.keyClick(win, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
