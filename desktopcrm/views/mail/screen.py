@@ -323,6 +323,7 @@ class MailboxScreen(QWidget):
 
         on_list("E", self.archive)
         on_list("#", self.delete)
+        on_list("Shift+#", self.delete)  # where # is a shifted key (US layout)
         on_list(QKeySequence.StandardKey.Delete, self.delete)
         if self.open_compose is not None:
             on_list("R", self._reply)
