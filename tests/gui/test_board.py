@@ -5,6 +5,7 @@ columns show."""
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import uuid
@@ -14,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from desktopcrm.models import ChangeLog, User
+from desktopcrm.models import ChangeLog, User, utcnow
 from desktopcrm.models.records import Deal, Pipeline, Stage
 from desktopcrm.qt import QApplication, QDialog, QPoint, Qt, QWidget
 from desktopcrm.services import board, deals, users
 from desktopcrm.views.board.column import StageColumn
+from desktopcrm.views.board.drag import Drop
 from desktopcrm.views.board.model import CARD_ROLE, StageModel
 from desktopcrm.views.board.screen import BoardScreen
 from desktopcrm.views.context import AppContext
@@ -145,6 +147,30 @@ def test_drag_to_another_stage_between_two_cards(qtbot: Any, context: AppContext
     assert demo.view.currentIndex().row() == 1  # the moved card stays selected
 
 
+def test_totals_show_the_move_at_the_drop_and_the_database_confirms_them(
+    qtbot: Any, context: AppContext, me: User
+) -> None:
+    add(me, "Alpha", "100", "Demo")
+    moving = add(me, "Gamma", "1000.25", probability=35)
+    add(me, "Other", "10", currency="USD")
+    screen = open_board(qtbot, context)
+    incoming, demo = column(screen, "Incoming"), column(screen, "Demo")
+    assert (incoming.count.text(), demo.count.text()) == ("2", "1")
+    screen.dropped(Drop(moving.id, incoming.stage, demo.stage, 0))
+    # At once, before the save has come back: both columns show the move.
+    assert Deal.get_by_id(moving.id).stage_id == stage("Incoming").id
+    assert (incoming.count.text(), incoming.total.text()) == ("1", "€0 +1 currency")
+    assert (demo.count.text(), demo.total.text()) == ("2", "€1,100")
+    assert demo.forecast.text() == "Forecast €390"  # 100 x 40 % + 1,000.25 x 35 %
+    with qtbot.waitSignals([screen.moved, screen.totals_confirmed], order="strict"):
+        pass
+    assert Deal.get_by_id(moving.id).stage_id == stage("Demo").id
+    fresh = board.column_totals(me, screen.pipeline, screen.filter)  # type: ignore[arg-type]
+    for where in (incoming, demo):
+        assert screen.totals[where.stage.id] == fresh[where.stage.id]
+    assert (demo.count.text(), demo.total.text()) == ("2", "€1,100")
+
+
 def test_drag_reorders_within_a_stage(qtbot: Any, context: AppContext, me: User) -> None:
     for name in ("One", "Two", "Three"):
         add(me, name, "10")
@@ -212,6 +238,8 @@ def test_keyboard_moves_between_and_within_stages(
 def test_ctrl_z_undoes_the_last_move(qtbot: Any, context: AppContext, me: User) -> None:
     deal = add(me, "Boilers", "10")
     add(me, "Other", "10", "Quote")
+    entered = utcnow() - dt.timedelta(days=6, hours=1)
+    Deal.update(stage_entered_at=entered).where(Deal.id == deal.id).execute()
     screen = open_board(qtbot, context)
     quote = column(screen, "Quote")
     with qtbot.waitSignal(screen.moved, timeout=5000):
@@ -224,6 +252,10 @@ def test_ctrl_z_undoes_the_last_move(qtbot: Any, context: AppContext, me: User) 
     assert names(screen, "Incoming") == ["Boilers"]
     assert names(screen, "Quote") == ["Other"]
     assert column(screen, "Incoming").count.text() == "1"
+    wait_cards(qtbot, screen)
+    card = column(screen, "Incoming").model.card(deal.id)
+    assert card is not None and card.days_in_stage(utcnow()) == 6  # not 0: its time is back
+    assert "6 days in this stage" in screen.describe(card)
 
 
 def move_elsewhere(database: Path, deal: Deal, where: Stage) -> None:
@@ -256,6 +288,7 @@ def test_a_move_made_elsewhere_first_snaps_the_card_back(
         drag(qtbot, column(screen, "Incoming"), 0, demo.view.viewport(), QPoint(30, 10))
     assert "it is shown where it is now" in failed.args[0]
     qtbot.waitUntil(lambda: names(screen, "Negotiation") == ["Boilers"], timeout=5000)
+    assert demo.count.text() == "0"  # shown as moved at the drop, then read again
     assert names(screen, "Demo") == [] and names(screen, "Incoming") == []
     assert Deal.get_by_id(deal.id).stage_id == stage("Negotiation").id
     assert screen.message.isVisible()

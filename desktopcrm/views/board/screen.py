@@ -1,12 +1,14 @@
 """The pipeline board: a column per open stage of the chosen pipeline, the closed stages as drop
 zones at the right edge, filters above.
 
-Moving a card (dragging it, Ctrl+arrows, or its menu) shows the move at once, then persists it
-through ``services.board.move_card`` in an ``Operation`` and updates the two columns' totals
-from what the database says; Lost and Unqualified first ask for the reason. Ctrl+Z puts the
-last moved card back. When someone else moved the deal first, the board reads the columns again
-(the card snaps to where it really is) and says so. Changes from elsewhere (this app's other
-screens, other PCs via the change log) refresh the columns without losing the scroll position.
+Moving a card (dragging it, Ctrl+arrows, or its menu) shows the move and the two columns' new
+totals at once (worked out from the card's value and probability, ``board.shift_totals``), then
+persists it through ``services.board.move_card`` in an ``Operation`` and afterwards reads the two
+columns' totals again to confirm them; Lost and Unqualified first ask for the reason. Ctrl+Z
+puts the last moved card back. When someone else moved the deal first, the board reads the
+columns again (the card snaps to where it really is) and says so. Changes from elsewhere (this
+app's other screens, other PCs via the change log) refresh the columns without losing the scroll
+position.
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ class BoardScreen(QWidget):
         self._loading: Operation | None = None
         self._again: tuple[bool, bool] | None = None  # a read asked for while one runs
         self._moving = 0
+        self._shifts = 0  # totals shifted at a drop (a read of totals started before is stale)
         self._dirty = False
         self._own_change = False
         self._select: uuid.UUID | None = None
@@ -605,6 +608,7 @@ class BoardScreen(QWidget):
             return
         if kind.is_closed:
             source.model.take(deal_id)
+            self._shift(card, source.stage, stage)
             self._save(card, version, source.stage, stage, None, None)
             return
         target = self.columns[stage.id]
@@ -618,8 +622,16 @@ class BoardScreen(QWidget):
             source.model.take(deal_id)
             target.model.insert(target.model.rowCount() if row is None else row, card)
         self.select(deal_id, focus=focus)
+        self._shift(card, source.stage, stage)
         after, before = target.model.neighbours(deal_id)
         self._save(card, version, source.stage, stage, after, before)
+
+    def _shift(self, card: Card, source: Stage, stage: Stage) -> None:
+        """Show the two columns' totals with ``card`` moved (exact, from what they show); a
+        read afterwards confirms them, a failed move reads the board again."""
+        if source.id != stage.id:
+            self._shifts += 1
+            self._set_totals(board.shift_totals(self.totals, card, source, stage))
 
     def _ask_reason(self, source: StageColumn, card: Card, version: int, stage: Stage) -> None:
         from desktopcrm.views.record.reason_dialog import ReasonDialog
@@ -631,6 +643,7 @@ class BoardScreen(QWidget):
         def accepted() -> None:
             reason, note = dialog.reasons.currentData(), dialog.note.text()
             if source.model.take(card.id) is not None:
+                self._shift(card, source.stage, stage)
                 self._save(card, version, source.stage, stage, None, None, reason, note)
 
         dialog.accepted.connect(accepted)
@@ -692,8 +705,7 @@ class BoardScreen(QWidget):
             column = self.columns.get(moved.card.stage_id)
             if column is not None and column.model.row_of(moved.deal_id) >= 0:
                 column.model.put(moved.card)
-        if moved.source is not None and moved.card is not None:
-            self._set_totals(board.shift_totals(self.totals, moved.card, moved.source, moved.stage))
+        if moved.source is not None:  # its totals were shifted at the drop: confirm them
             self._confirm_totals({moved.source.id, moved.stage.id})
         else:
             self._set_totals(moved.totals)
@@ -723,12 +735,13 @@ class BoardScreen(QWidget):
         as the database says it, with whatever others changed meanwhile)."""
         user, pipeline, flt = self.context.user, self.pipeline, self.filter
         assert pipeline is not None
+        shifts = self._shifts
 
         def work(_task: Task) -> dict[uuid.UUID, ColumnTotals]:
             return board.column_totals(user, pipeline, flt, stage_ids)
 
         def confirmed(totals: dict[uuid.UUID, ColumnTotals]) -> None:
-            if pipeline is self.pipeline and not self._moving:
+            if pipeline is self.pipeline and not self._moving and shifts == self._shifts:
                 self._set_totals(totals)
                 self.totals_confirmed.emit()
 
