@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from desktopcrm.views.context import AppContext
     from desktopcrm.views.operations import Operation
     from desktopcrm.views.record.page import RecordPage
+    from desktopcrm.views.warm_up import WarmUp
 
 log = logging.getLogger("desktopcrm.views.main_window")
 
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         outer.setSpacing(0)
         self._outer = outer
         self.banner: WarningBanner | None = None  # built when there is something to warn about
+        self.warm_up: WarmUp | None = None  # imports the screens' modules once attached
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
         body.setSpacing(0)
@@ -172,6 +174,11 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self.opening_state)
             self.opening_state.deleteLater()
             self.opening_state = None
+        from desktopcrm.views.warm_up import WarmUp
+
+        modules = [spec.widget.partition(":")[0] for spec in self.screens]
+        self.warm_up = WarmUp([*modules, "desktopcrm.views.record.page"], self)
+        self.warm_up.start()
         self.attached.emit()
 
     def command_palette(self) -> CommandPalette:
