@@ -243,3 +243,36 @@ def test_new_mail_stored_by_the_sync_shows_without_a_click(qtbot, screen, office
     # the message being read stays selected
     assert screen.reader.message_id == office["anna_mail"].id
     assert screen.list.currentIndex().data(ROW_ROLE).id == office["anna_mail"].id
+
+
+def test_record_page_lists_its_emails_and_opens_one(qtbot, context, office) -> None:  # type: ignore[no-untyped-def]
+    from desktopcrm.views.record.page import RecordPage
+
+    page = RecordPage(context, "contact", office["marco"].id)
+    qtbot.addWidget(page)
+    page.resize(1200, 900)
+    page.show()
+    card = page.mail
+    qtbot.waitUntil(lambda: len(card.rows) == 4, timeout=10_000)
+    texts = [card.lines.itemAt(i).widget().text() for i in range(card.lines.count())]
+    assert texts[0].startswith("Marco Rossi  ·  Re: Renewal for next year")
+    assert any(text.startswith("To Marco Rossi") for text in texts)
+    assert not card.empty.isVisible()
+    window = card.open_message(office["renewal"].id)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.reader.detail is not None, timeout=10_000)
+    assert window.reader.subject.text() == "Re: Renewal for next year"
+    assert len(window.reader.conversation) == 3
+
+
+def test_record_without_mail_says_so(qtbot, context, office) -> None:  # type: ignore[no-untyped-def]
+    from desktopcrm.services import leads
+    from desktopcrm.views.record.page import RecordPage
+
+    quiet = leads.create_lead(context.user, first_name="Nora", last_name="Quiet")
+    page = RecordPage(context, "lead", quiet.id)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: page.mail.reading is not None and not page.mail.reading.running)
+    qtbot.waitUntil(lambda: page.mail.empty.isVisible(), timeout=10_000)
+    assert page.mail.rows == []

@@ -39,6 +39,7 @@ from desktopcrm.services import record_details
 from desktopcrm.services.errors import ServiceError, ValidationError
 from desktopcrm.services.record_details import RecordDetails
 from desktopcrm.views.context import AppContext
+from desktopcrm.views.mail.record_mail import MailCard
 from desktopcrm.views.operations import Operation, failure_text
 from desktopcrm.views.record.conflict_dialog import ConflictDialog, ConflictRow
 from desktopcrm.views.record.documents_panel import DocumentsPanel
@@ -259,7 +260,15 @@ class RecordPage(QWidget):
         self.schedule = SchedulePanel(context)
         self.tags = TagsPanel(context)
         self.documents = DocumentsPanel(context)
-        for card in (self.status_panel, self.schedule, self.related, self.tags, self.documents):
+        self.mail = MailCard(context)
+        for card in (
+            self.status_panel,
+            self.schedule,
+            self.mail,
+            self.related,
+            self.tags,
+            self.documents,
+        ):
             self.right.addWidget(card)
         for panel in self._panels():
             panel.saved.connect(self._saved_elsewhere)
@@ -398,6 +407,7 @@ class RecordPage(QWidget):
         for panel in self._panels():
             panel.show_details(details)
         self.schedule.show_details(details)
+        self.mail.show_details(details)
         self.timeline.show_entries(details.timeline)
         self.tabs.setTabText(0, f"Notes  {len(details.notes)}" if details.notes else "Notes")
         self.stack.setCurrentWidget(self.scroller)
