@@ -76,7 +76,7 @@ class MailCard(Card):
         self.record_id: Any = None
         self.rows: list[MailRow] = []
         self.reading: Operation | None = None
-        self.window: MessageWindow | None = None
+        self.message_window: MessageWindow | None = None
         self.open_compose = compose_opener()
         self.lines = QVBoxLayout()
         self.lines.setSpacing(2)
@@ -122,9 +122,9 @@ class MailCard(Card):
         self.empty.setVisible(not rows)
 
     def open_message(self, message_id: int) -> MessageWindow:
-        self.window = MessageWindow(self.context, message_id, self)
-        self.window.show()
-        return self.window
+        self.message_window = MessageWindow(self.context, message_id, self)
+        self.message_window.show()
+        return self.message_window
 
     def write(self) -> None:
         """A new message to the record (its address in To, its fields for templates)."""
