@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import json
+import re
+import tempfile
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from desktopcrm.sync.google_http import GoogleClient
 
@@ -80,6 +84,20 @@ class GmailApi:
             raw=base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)),
         )
 
+    def get_raw_to_file(self, gmail_id: str, target: IO[bytes]) -> None:
+        """``messages.get format=raw`` with the message's bytes written to ``target``, streamed
+        (the answer goes to a temporary file first): memory stays small whatever the size."""
+        with tempfile.TemporaryFile() as answer:
+            self.client.call_to_file(
+                "GET",
+                f"{BASE}/messages/{gmail_id}",
+                answer,
+                cost=COST_GET,
+                params={"format": "raw"},
+            )
+            answer.seek(0)
+            copy_raw_field(answer, target)
+
     def get_labels(self, gmail_id: str) -> tuple[str, ...]:
         data = self.client.call(
             "GET", f"{BASE}/messages/{gmail_id}", cost=COST_GET, params={"format": "minimal"}
@@ -124,3 +142,62 @@ class GmailApi:
         if page_token:
             params["pageToken"] = page_token
         return self.client.call("GET", f"{BASE}/history", cost=COST_HISTORY, params=params)
+
+
+_RAW_KEY = re.compile(rb'"raw"\s*:\s*"')
+_CHUNK = 256 * 1024  # a multiple of 4: base64 decodes chunk by chunk
+
+
+def copy_raw_field(answer: IO[bytes], target: IO[bytes]) -> None:
+    """Decode the base64url ``"raw"`` string of a ``messages.get`` JSON answer into ``target``
+    a chunk at a time. Base64url needs no JSON escapes; an answer that has some (or no
+    ``raw``) is read whole with ``json`` instead."""
+    start = answer.tell()
+    window = b""
+    while True:
+        block = answer.read(_CHUNK)
+        window += block
+        found = _RAW_KEY.search(window)
+        if found or not block:
+            break
+        window = window[-32:]
+    if found is None:
+        answer.seek(start)
+        _copy_from_json(answer, target)
+        return
+    pending = window[found.end() :]
+    written = target.tell()
+    while True:
+        end = pending.find(b'"')
+        piece = pending if end < 0 else pending[:end]
+        if b"\\" in piece:  # a JSON escape: let json read it
+            target.seek(written)
+            target.truncate()
+            answer.seek(start)
+            _copy_from_json(answer, target)
+            return
+        if end >= 0:
+            target.write(_b64decode(piece, final=True))
+            return
+        usable = len(piece) - len(piece) % 4
+        target.write(_b64decode(piece[:usable], final=False))
+        pending = piece[usable:]
+        block = answer.read(_CHUNK)
+        if not block:
+            raise ValueError("Gmail's answer ended inside the message")
+        pending += block
+
+
+def _b64decode(data: bytes, *, final: bool) -> bytes:
+    data = data.strip()
+    if final:
+        data += b"=" * (-len(data) % 4)
+    try:
+        return base64.urlsafe_b64decode(data)
+    except binascii.Error as exc:
+        raise ValueError(f"Gmail's answer holds a damaged message ({exc})") from exc
+
+
+def _copy_from_json(answer: IO[bytes], target: IO[bytes]) -> None:
+    raw = str(json.load(answer).get("raw", ""))
+    target.write(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))

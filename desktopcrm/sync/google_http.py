@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 from urllib.parse import urlencode
 
 log = logging.getLogger("desktopcrm.sync.google")
@@ -35,6 +35,7 @@ GMAIL_SCOPE = "https://www.googleapis.com/auth/gmail.modify"
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
+STREAM_CHUNK = 256 * 1024  # bytes read at a time from a streamed answer
 
 
 def api_url() -> str:
@@ -163,6 +164,41 @@ class RequestsTransport:
         except requests.exceptions.RequestException as exc:
             raise TransportError(str(exc)[:200]) from exc
         return HttpResponse(answer.status_code, dict(answer.headers), answer.content)
+
+    def request_to_file(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: float,
+        sink: IO[bytes],
+    ) -> HttpResponse:
+        """Like ``request``, but a successful answer's body is streamed into ``sink`` (the
+        returned body is then empty), so a large download never sits in memory."""
+        import requests
+
+        try:
+            answer = self._session().request(
+                method, url, headers=dict(headers), data=body, timeout=timeout, stream=True
+            )
+            with answer:
+                if answer.status_code >= 300:
+                    return HttpResponse(answer.status_code, dict(answer.headers), answer.content)
+                for chunk in answer.iter_content(STREAM_CHUNK):
+                    sink.write(chunk)
+                return HttpResponse(answer.status_code, dict(answer.headers), b"")
+        except requests.exceptions.ConnectTimeout as exc:
+            raise TransportError(f"connection timed out ({exc})", timeout=True, sent=False) from exc
+        except requests.exceptions.Timeout as exc:
+            raise TransportError(f"no answer in {timeout:g} s", timeout=True) from exc
+        except requests.exceptions.ConnectionError as exc:
+            text = str(exc)
+            sent = not ("Failed to establish" in text or "Name or service" in text)
+            raise TransportError(f"connection failed ({text[:200]})", sent=sent) from exc
+        except requests.exceptions.RequestException as exc:
+            raise TransportError(str(exc)[:200]) from exc
 
 
 # --------------------------------------------------------------------------- quota
@@ -358,6 +394,56 @@ class GoogleClient:
             idempotent: False for calls that must not run twice (send): those are not retried
                 after a failure that may have taken effect (``AmbiguousError``).
         """
+        return _json_or_empty(self._call(method, path, cost, params, body, idempotent, None))
+
+    def call_to_file(
+        self,
+        method: str,
+        path: str,
+        sink: IO[bytes],
+        *,
+        cost: int,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
+        """One idempotent API call whose (large) JSON answer is streamed into ``sink``.
+
+        ``sink`` is emptied before each attempt, so after a retry it holds one whole answer.
+        A transport without ``request_to_file`` is read whole and written to ``sink``.
+        """
+        self._call(method, path, cost, params, None, True, sink)
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], data: bytes | None, sink: Any
+    ) -> HttpResponse:
+        if sink is None:
+            return self.transport.request(
+                method, url, headers=headers, body=data, timeout=self.timeout
+            )
+        sink.seek(0)
+        sink.truncate()
+        streamed = getattr(self.transport, "request_to_file", None)
+        if streamed is not None:
+            answer: HttpResponse = streamed(
+                method, url, headers=headers, body=data, timeout=self.timeout, sink=sink
+            )
+            return answer
+        answer = self.transport.request(
+            method, url, headers=headers, body=data, timeout=self.timeout
+        )
+        if answer.status < 300:
+            sink.write(answer.body)
+        return answer
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        cost: int,
+        params: Mapping[str, Any] | None,
+        body: Any,
+        idempotent: bool,
+        sink: IO[bytes] | None,
+    ) -> HttpResponse:
         url = self.api_root + path
         if params:
             url += "?" + urlencode(params, doseq=True)
@@ -373,9 +459,7 @@ class GoogleClient:
                 headers["Content-Type"] = "application/json"
             self.calls += 1
             try:
-                answer = self.transport.request(
-                    method, url, headers=headers, body=data, timeout=self.timeout
-                )
+                answer = self._send(method, url, headers, data, sink)
             except TransportError as exc:
                 if not idempotent and exc.sent:
                     raise AmbiguousError(
@@ -388,7 +472,7 @@ class GoogleClient:
                 self.access_token(force=True)
                 continue
             if answer.status < 300:
-                return _json_or_empty(answer)
+                return answer
             reason = _reason(answer)
             rate_limited = answer.status == 429 or (answer.status == 403 and reason in RATE_REASONS)
             if rate_limited or answer.status in RETRY_STATUSES:

@@ -66,14 +66,11 @@ class ClientOptions:
     fetch_workers: int = 4
 
 
-def make_sync(
-    account: MailAccount,
-    options: ClientOptions,
-    cancel: threading.Event,
-    progress: Progress | None = None,
-) -> GmailSync:
-    """The sync of ``account`` over a fresh client (its own transport and quota limiter)."""
-    client = GoogleClient(
+def make_client(
+    account: MailAccount, options: ClientOptions, cancel: threading.Event
+) -> GoogleClient:
+    """A fresh client for ``account`` (its own transport and quota limiter)."""
+    return GoogleClient(
         credentials_for(account),
         transport=options.transport_factory() if options.transport_factory else None,
         timeout=options.timeout,
@@ -81,9 +78,18 @@ def make_sync(
         retry=options.retry,
         cancel=cancel,
     )
+
+
+def make_sync(
+    account: MailAccount,
+    options: ClientOptions,
+    cancel: threading.Event,
+    progress: Progress | None = None,
+) -> GmailSync:
+    """The sync of ``account`` over a fresh client (its own transport and quota limiter)."""
     return GmailSync(
         account.id,
-        GmailApi(client),
+        GmailApi(make_client(account, options, cancel)),
         fetch_workers=options.fetch_workers,
         progress=progress,
         cancel=cancel,

@@ -21,6 +21,7 @@ from desktopcrm.models.db import insert_many
 from desktopcrm.models.mail import (
     Folder,
     MailAccount,
+    MailAttachment,
     MailMessage,
     MailOutbox,
     OutboxKind,
@@ -94,6 +95,10 @@ def queue_raw(
         if prepared.addresses:
             rows = [(message_id, a, role) for a, role in prepared.addresses]
             insert_many("mail_address", ("message_id", "address", "role"), rows)
+        if prepared.attachments:
+            columns = ("message_id", "part_index", "filename", "mime_type", "size", "content_id")
+            attachment_rows = [(message_id, *a) for a in prepared.attachments]
+            insert_many(MailAttachment._meta.table_name, columns, attachment_rows)
         link_values = link_rows(message_id, links)
         if link_values:
             insert_many("mail_link", ("message_id", "record_type", "record_id"), link_values)
