@@ -11,7 +11,8 @@ reads the rows after it that someone else wrote (never the user's own changes), 
   the list engine with the user's visibility (``ListQuery.matching``);
 
 posts them (``services.notifications.post``, keyed by the row's seq and the rule or kind, so a
-row never notifies twice) and moves the cursor past the rows read. Changes written by another
+row never notifies twice) and moves the cursor past the rows read (on PostgreSQL, not past a
+seq whose transaction may still commit: see ``evaluate``). Changes written by another
 process on the same database are in the same log, so they notify the same way. A user's first
 evaluation starts at the end of the log: nobody is notified about history.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,6 +41,7 @@ from desktopcrm.models.tasks import Task
 from desktopcrm.services import notifications
 from desktopcrm.services.errors import ServiceError
 from desktopcrm.services.lists import ListQuery
+from desktopcrm.services.log_gaps import GapTracker, reads_out_of_order
 from desktopcrm.services.notifications import Entry, NewEntry
 from desktopcrm.services.tasks import link_titles
 
@@ -59,6 +62,10 @@ _STATUS_FIELDS = {
     "contact": ("prospect_status", "customer_status"),
 }
 _WORDS = {"deal": "Deal", "lead": "Lead", "person": "Person", "company": "Company"}
+#: PostgreSQL: each user's gap tracker in this process, and a lock so two windows of the same
+#: user do not evaluate at once here.
+_trackers: dict[uuid.UUID, tuple[GapTracker, threading.Lock]] = {}
+_trackers_lock = threading.Lock()
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -276,6 +283,21 @@ def entries_for(user: User, rows: Sequence[ChangeLog]) -> list[NewEntry]:
     return found
 
 
+def _tracker(user: User, start: int) -> tuple[GapTracker, threading.Lock] | None:
+    """This process's gap tracker for ``user`` (PostgreSQL only), picked up at ``start``."""
+    if not reads_out_of_order():
+        return None
+    with _trackers_lock:
+        found = _trackers.get(user.id)
+        if found is None:
+            found = _trackers[user.id] = (GapTracker(start), threading.Lock())
+    return found
+
+
+def _theirs(user: User, rows: Sequence[ChangeLog]) -> list[ChangeLog]:
+    return [r for r in rows if r.table_name in TABLES and r.user_id != user.id]
+
+
 def evaluate(
     user: User,
     *,
@@ -285,20 +307,49 @@ def evaluate(
 ) -> list[Entry]:
     """Post what others changed since ``user``'s cursor and move the cursor; returns the
     entries added (see the module docstring). Reads at most ``batch * max_batches`` rows;
-    the rest waits for the next call."""
-    added: list[Entry] = []
+    the rest waits for the next call.
+
+    On PostgreSQL a transaction can commit after one that took a higher seq; the seqs passed
+    unseen are kept as gaps (``services.log_gaps``), read again until their rows show or they
+    are known to be rolled back, and the stored cursor stays below the oldest gap."""
     start = cursor(user)
     if start is None:
         start_cursor(user)
-        return added
+        return []
+    tracked = _tracker(user, start)
+    if tracked is None:
+        return _evaluate(user, start, None, batch, max_batches, now)
+    tracker, lock = tracked
+    with lock:
+        tracker.restart_at(start)
+        return _evaluate(user, start, tracker, batch, max_batches, now)
+
+
+def _evaluate(
+    user: User,
+    start: int,
+    tracker: GapTracker | None,
+    batch: int,
+    max_batches: int,
+    now: dt.datetime | None,
+) -> list[Entry]:
+    added: list[Entry] = []
+    position = start
+    if tracker is not None:
+        position = tracker.position
+        late = _theirs(user, tracker.fill())
+        if late:
+            with write_transaction():
+                added += notifications.post(user, entries_for(user, late), now=now)
     for _ in range(max_batches):
         upper = ChangeLog.last_seq()
-        if upper <= start:
+        if upper <= position:
             break
+        visible = tracker.visible(upper) if tracker is not None else None
         rows = list(
             ChangeLog.select()
             .where(
-                ChangeLog.seq > start,
+                ChangeLog.seq > position,
                 ChangeLog.seq <= upper,
                 ChangeLog.table_name.in_(TABLES),
                 ChangeLog.user_id.is_null() | (ChangeLog.user_id != user.id),
@@ -308,10 +359,15 @@ def evaluate(
         )
         end = rows[-1].seq if len(rows) == batch else upper
         new = entries_for(user, rows) if rows else []
+        if tracker is not None:
+            tracker.read(end, visible)
         with write_transaction():
             added += notifications.post(user, new, now=now)
-            _advance(user, end)
-        start = end
+            _advance(user, tracker.stable() if tracker is not None else end)
+        position = end
         if end == upper:
             break
+    if tracker is not None and tracker.stable() > start:
+        with write_transaction():
+            _advance(user, tracker.stable())  # gaps that filled or were given up
     return added
