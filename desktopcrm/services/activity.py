@@ -24,6 +24,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+import peewee
+
 from desktopcrm.models import ChangeLog, User
 from desktopcrm.models.notes import Note
 from desktopcrm.models.records import (
@@ -186,52 +188,186 @@ def feed_since(
 # --------------------------------------------------------------------------- words
 
 
+@dataclass(frozen=True)
+class _Attached:
+    """A note or a task the feed mentions: the record it is on, and its text or title."""
+
+    record_type: str | None
+    record_id: uuid.UUID | None
+    text: str
+
+
+@dataclass(frozen=True)
+class _Record:
+    """A lead, contact or deal the feed mentions, as far as the feed tells about it."""
+
+    name: str
+    alive: bool
+    is_company: bool = False
+    amount: Decimal | None = None
+    currency: str = ""
+    stage_id: uuid.UUID | None = None
+
+
 class _Lookup:
-    """Current names of everything the rows mention, one query per table."""
+    """Current names of everything the rows mention, in three queries: the notes and tasks,
+    then the leads, contacts and deals (those rows and the ones the notes and tasks are on),
+    then the users, stages and lead statuses (small tables, read whole)."""
 
     def __init__(self, rows: Iterable[ChangeLog]) -> None:
         ids: dict[str, set[uuid.UUID]] = {}
         for row in rows:
             ids.setdefault(row.table_name, set()).add(row.row_id)
-        self.notes = _by_id(Note, ids.get("note"))
-        self.tasks = _by_id(Task, ids.get("task"))
-        for note in self.notes.values():
-            ids.setdefault(str(note.record_type), set()).add(note.record_id)
-        for task in self.tasks.values():
-            if task.record_type and task.record_id:
-                ids.setdefault(str(task.record_type), set()).add(task.record_id)
-        self.contacts = _by_id(Contact, ids.get("contact"))
-        self.leads = _by_id(Lead, ids.get("lead"))
-        self.deals = _by_id(Deal, ids.get("deal"))
-        self.users = {u.id: str(u.name) for u in User.select(User.id, User.name)}
-        self.stages: dict[Any, Stage] = {
-            s.id: s for s in Stage.select(Stage.id, Stage.name, Stage.kind)
-        }
-        self.statuses = {
-            s.id: str(s.name) for s in LeadStatus.select(LeadStatus.id, LeadStatus.name)
-        }
+        self.notes, self.tasks = _attached(ids.get("note"), ids.get("task"))
+        for attached in (*self.notes.values(), *self.tasks.values()):
+            if attached.record_type and attached.record_id:
+                ids.setdefault(attached.record_type, set()).add(attached.record_id)
+        self.records = _records(ids)
+        self.users, self.stages, self.statuses = _settings()
 
     def record(self, kind: str | None, record_id: uuid.UUID | None) -> tuple[str, bool]:
         """(name, still there) of a lead, contact or deal."""
-        tables: dict[str, dict[Any, Any]] = {
-            "contact": self.contacts,
-            "lead": self.leads,
-            "deal": self.deals,
-        }
-        found = tables.get(kind or "", {}).get(record_id)
+        found = self.records.get((kind or "", record_id)) if record_id else None
         if found is None:
             return "a removed record", False
-        name = getattr(found, "display_name", None) or found.name
-        return str(name), found.deleted_at is None
+        return found.name, found.alive
+
+    def found(self, kind: str, record_id: uuid.UUID) -> _Record | None:
+        return self.records.get((kind, record_id))
 
 
-def _by_id(model: Any, ids: set[uuid.UUID] | None) -> dict[uuid.UUID, Any]:
-    if not ids:
-        return {}
-    return {row.id: row for row in model.select().where(model.id.in_(list(ids)))}
+def _attached(
+    note_ids: set[uuid.UUID] | None, task_ids: set[uuid.UUID] | None
+) -> tuple[dict[uuid.UUID, _Attached], dict[uuid.UUID, _Attached]]:
+    """The notes and the tasks of these ids, in one query."""
+    parts: list[Any] = []
+    if note_ids:
+        parts.append(
+            Note.select(
+                peewee.Value("note").alias("kind"),
+                Note.id,
+                Note.record_type,
+                Note.record_id,
+                Note.body.alias("text"),
+            ).where(Note.id.in_(list(note_ids)))
+        )
+    if task_ids:
+        parts.append(
+            Task.select(
+                peewee.Value("task").alias("kind"),
+                Task.id,
+                Task.record_type,
+                Task.record_id,
+                Task.title.alias("text"),
+            ).where(Task.id.in_(list(task_ids)))
+        )
+    notes: dict[uuid.UUID, _Attached] = {}
+    tasks: dict[uuid.UUID, _Attached] = {}
+    if not parts:
+        return notes, tasks
+    query = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    for kind, row_id, record_type, record_id, text in query.tuples():
+        found = _Attached(record_type or None, _uuid(record_id), str(text or ""))
+        (notes if kind == "note" else tasks)[_must_uuid(row_id)] = found
+    return notes, tasks
+
+
+def _records(ids: dict[str, set[uuid.UUID]]) -> dict[tuple[str, uuid.UUID], _Record]:
+    """The contacts, leads and deals among ``ids`` (by table), in one query."""
+    nothing = peewee.Value(None)
+    parts: list[Any] = []
+    if ids.get("contact"):
+        parts.append(
+            Contact.select(
+                peewee.Value("contact"),
+                Contact.id,
+                Contact.name,
+                Contact.email,
+                Contact.deleted_at,
+                Contact.is_company,
+                nothing,
+                nothing,
+                nothing,
+            ).where(Contact.id.in_(list(ids["contact"])))
+        )
+    if ids.get("lead"):
+        parts.append(
+            Lead.select(
+                peewee.Value("lead"),
+                Lead.id,
+                peewee.fn.TRIM(Lead.first_name.concat(" ").concat(Lead.last_name)),
+                peewee.fn.COALESCE(
+                    peewee.fn.NULLIF(Lead.company_name, ""), peewee.fn.NULLIF(Lead.email, "")
+                ),
+                Lead.deleted_at,
+                nothing,
+                nothing,
+                nothing,
+                nothing,
+            ).where(Lead.id.in_(list(ids["lead"])))
+        )
+    if ids.get("deal"):
+        parts.append(
+            Deal.select(
+                peewee.Value("deal"),
+                Deal.id,
+                Deal.name,
+                nothing,
+                Deal.deleted_at,
+                nothing,
+                Deal.value,
+                Deal.currency,
+                Deal.stage,
+            ).where(Deal.id.in_(list(ids["deal"])))
+        )
+    found: dict[tuple[str, uuid.UUID], _Record] = {}
+    if not parts:
+        return found
+    query = parts[0]
+    for part in parts[1:]:
+        query = query + part
+    for kind, row_id, name, fallback, deleted, company, value, currency, stage in query.tuples():
+        amount = Decimal(str(value)).quantize(Decimal("0.01")) if value is not None else None
+        found[(kind, _must_uuid(row_id))] = _Record(
+            str(name or fallback or "(no name)"),
+            deleted is None,
+            bool(company),
+            amount,
+            str(currency or ""),
+            _uuid(stage),
+        )
+    return found
+
+
+def _settings() -> tuple[dict[Any, str], dict[Any, tuple[str, str]], dict[Any, str]]:
+    """Every user's name, every stage's (name, kind), every lead status's name: one query."""
+    nothing = peewee.Value(None)
+    query = (
+        User.select(peewee.Value("user"), User.id, User.name, nothing)
+        + Stage.select(peewee.Value("stage"), Stage.id, Stage.name, Stage.kind)
+        + LeadStatus.select(peewee.Value("status"), LeadStatus.id, LeadStatus.name, nothing)
+    )
+    users: dict[Any, str] = {}
+    stages: dict[Any, tuple[str, str]] = {}
+    statuses: dict[Any, str] = {}
+    for table, row_id, name, kind in query.tuples():
+        key = _must_uuid(row_id)
+        if table == "user":
+            users[key] = str(name)
+        elif table == "stage":
+            stages[key] = (str(name), str(kind))
+        else:
+            statuses[key] = str(name)
+    return users, stages, statuses
+
+
+def _must_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
     try:
         return uuid.UUID(str(value)) if value else None
     except ValueError:
@@ -268,7 +404,7 @@ def _item(row: ChangeLog, look: _Lookup) -> FeedItem | None:
             kind="note",
             action="added a note on",
             subject=name,
-            detail=_excerpt(note.body),
+            detail=_excerpt(note.text),
             record_type=note.record_type if alive else None,
             record_id=note.record_id if alive else None,
         )
@@ -282,7 +418,7 @@ def _item(row: ChangeLog, look: _Lookup) -> FeedItem | None:
             base,
             kind="task",
             action="completed the task",
-            subject=str(task.title),
+            subject=task.text,
             tail=f"for {name}" if linked else "",
             record_type=task.record_type if linked and alive else None,
             record_id=task.record_id if linked and alive else None,
@@ -301,23 +437,23 @@ def _item(row: ChangeLog, look: _Lookup) -> FeedItem | None:
 
 
 def _deal_item(row: ChangeLog, base: FeedItem, look: _Lookup) -> FeedItem | None:
-    deal = look.deals.get(row.row_id)
-    if deal is not None:
-        base = replace(base, amount=Decimal(str(deal.value)), currency=str(deal.currency))
+    deal = look.found("deal", row.row_id)
+    if deal is not None and deal.amount is not None:
+        base = replace(base, amount=deal.amount, currency=deal.currency)
     if row.operation == "insert":
         stage = look.stages.get(deal.stage_id) if deal else None
-        detail = f"in {stage.name}" if stage else ""
+        detail = f"in {stage[0]}" if stage else ""
         return replace(base, kind="deal", action="created the deal", detail=detail)
     old_value, new_value = row.changed["stage"]
     old, new = look.stages.get(_uuid(old_value)), look.stages.get(_uuid(new_value))
-    kind = StageKind(new.kind) if new else StageKind.OPEN
+    kind = StageKind(new[1]) if new else StageKind.OPEN
     if kind is StageKind.WON:
         return replace(base, kind="won", action="won the deal")
     if kind is StageKind.LOST:
         return replace(base, kind="lost", action="lost the deal")
     if kind is StageKind.UNQUALIFIED:
         return replace(base, kind="unqualified", action="marked the deal", tail="unqualified")
-    tail = f"from {old.name if old else '(removed)'} to {new.name if new else '(removed)'}"
+    tail = f"from {old[0] if old else '(removed)'} to {new[0] if new else '(removed)'}"
     return replace(base, kind="stage", action="moved the deal", tail=tail)
 
 
@@ -341,8 +477,8 @@ def _lead_item(row: ChangeLog, base: FeedItem, look: _Lookup) -> FeedItem | None
 
 
 def _contact_item(row: ChangeLog, base: FeedItem, look: _Lookup) -> FeedItem | None:
-    contact = look.contacts.get(row.row_id)
-    company = bool(contact.is_company) if contact else False
+    contact = look.found("contact", row.row_id)
+    company = contact.is_company if contact else False
     if row.operation == "insert":
         what = "company" if company else "person"
         return replace(base, kind="company" if company else "contact", action=f"added the {what}")

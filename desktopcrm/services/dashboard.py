@@ -18,18 +18,18 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
 from desktopcrm.models import User, utcnow
 from desktopcrm.models.records import Deal, Pipeline, Stage, StageKind
 from desktopcrm.models.tasks import Task
-from desktopcrm.services import calendar, tasks
 from desktopcrm.services.errors import PermissionDenied
-from desktopcrm.services.pipelines import pipelines, stages_of
-from desktopcrm.services.tasks import TaskRow
 from desktopcrm.services.visibility import visible_owner_ids
+
+if TYPE_CHECKING:
+    from desktopcrm.services.tasks import TaskRow
 
 #: How far back "recently closed" deals are counted.
 CLOSED_DAYS = 30
@@ -158,6 +158,8 @@ def pipeline_summary(
 ) -> PipelineSummary:
     """Counts, values and weighted values per open stage of ``pipeline``, and the won, lost
     and unqualified deals of the last ``CLOSED_DAYS`` days, over the deals of ``scope``."""
+    from desktopcrm.services.pipelines import stages_of  # here: the screen imports this module
+
     owners = scope_user_ids(user, scope or scopes_for(user)[0])
     since = (now or utcnow()) - dt.timedelta(days=CLOSED_DAYS)
     stages = stages_of(pipeline)
@@ -267,6 +269,7 @@ def due_tasks(
     limit: int = TASK_LIMIT,
 ) -> DueTasks:
     """The open tasks assigned within ``scope`` that are overdue or due later today."""
+    from desktopcrm.services import tasks  # imported here: the screen imports this module
     owners = scope_user_ids(user, scope or scopes_for(user)[0])
     now = now or utcnow()
     _, end_of_today = tasks.day_bounds(now, tz)
@@ -283,7 +286,7 @@ def due_tasks(
     titles = tasks.link_titles((t.record_type, t.record_id) for t in found)
     names = _user_names({t.assignee_id for t in found if t.assignee_id})
     rows = [
-        TaskRow(
+        tasks.TaskRow(
             t.id,
             t.title,
             t.due_at,
@@ -338,6 +341,7 @@ def upcoming_appointments(
     limit: int = APPOINTMENT_LIMIT,
 ) -> list[AppointmentRow]:
     """The next ``limit`` appointments of ``scope`` that have not ended, within ``days``."""
+    from desktopcrm.services import calendar, tasks
     owners = scope_user_ids(user, scope or scopes_for(user)[0])
     now = now or utcnow()
     found = [
@@ -376,6 +380,26 @@ class PipelineChoice:
 
 
 @dataclass(frozen=True)
+class Figures:
+    """The left column: the scope chosen and the ones on offer, the pipelines, the summary of
+    the chosen one (read on its own, so the screen fills each card as its data arrives)."""
+
+    scope: Scope
+    scopes: list[Scope]
+    pipelines: list[PipelineChoice]
+    summary: PipelineSummary | None
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The right column: the due tasks and the coming appointments of ``scope``."""
+
+    scope: Scope
+    tasks: DueTasks
+    appointments: list[AppointmentRow]
+
+
+@dataclass(frozen=True)
 class Dashboard:
     """Everything the dashboard shows but the feed, read in one go (in a worker)."""
 
@@ -387,6 +411,52 @@ class Dashboard:
     appointments: list[AppointmentRow]
 
 
+def choose_scope(user: User, scope: Scope | str | None = None) -> tuple[Scope, list[Scope]]:
+    """``scope`` if the profile allows it, else the widest allowed; and the allowed ones."""
+    allowed = scopes_for(user)
+    chosen = Scope(scope) if scope else allowed[0]
+    return (chosen if chosen in allowed else allowed[0]), allowed
+
+
+def load_figures(
+    user: User,
+    *,
+    scope: Scope | str | None = None,
+    pipeline_id: uuid.UUID | None = None,
+    now: dt.datetime | None = None,
+) -> Figures:
+    """The summary of ``pipeline_id`` (default: the first pipeline) for ``scope`` (default:
+    the widest the profile allows)."""
+    from desktopcrm.services.pipelines import pipelines
+
+    chosen, allowed = choose_scope(user, scope)
+    choices = pipelines()
+    pipeline = next((p for p in choices if p.id == pipeline_id), choices[0] if choices else None)
+    summary = (
+        pipeline_summary(user, pipeline, scope=chosen, now=now or utcnow())
+        if pipeline is not None
+        else None
+    )
+    return Figures(chosen, allowed, [PipelineChoice(p.id, str(p.name)) for p in choices], summary)
+
+
+def load_agenda(
+    user: User,
+    *,
+    scope: Scope | str | None = None,
+    now: dt.datetime | None = None,
+    tz: dt.tzinfo = dt.UTC,
+) -> Agenda:
+    """The due tasks and the coming appointments of ``scope`` (default: the widest)."""
+    chosen, _ = choose_scope(user, scope)
+    now = now or utcnow()
+    return Agenda(
+        chosen,
+        due_tasks(user, scope=chosen, now=now, tz=tz),
+        upcoming_appointments(user, scope=chosen, now=now, tz=tz),
+    )
+
+
 def load_dashboard(
     user: User,
     *,
@@ -395,23 +465,16 @@ def load_dashboard(
     now: dt.datetime | None = None,
     tz: dt.tzinfo = dt.UTC,
 ) -> Dashboard:
-    """The summary of ``pipeline_id`` (default: the first pipeline), the due tasks and the
-    coming appointments, for ``scope`` (default: the widest the profile allows)."""
-    allowed = scopes_for(user)
-    chosen = Scope(scope) if scope else allowed[0]
-    if chosen not in allowed:
-        chosen = allowed[0]
+    """``load_figures`` and ``load_agenda`` at once, for ``scope`` (default: the widest the
+    profile allows)."""
     now = now or utcnow()
-    choices = pipelines()
-    pipeline = next((p for p in choices if p.id == pipeline_id), choices[0] if choices else None)
-    summary = (
-        pipeline_summary(user, pipeline, scope=chosen, now=now) if pipeline is not None else None
-    )
+    figures = load_figures(user, scope=scope, pipeline_id=pipeline_id, now=now)
+    agenda = load_agenda(user, scope=figures.scope, now=now, tz=tz)
     return Dashboard(
-        chosen,
-        allowed,
-        [PipelineChoice(p.id, str(p.name)) for p in choices],
-        summary,
-        due_tasks(user, scope=chosen, now=now, tz=tz),
-        upcoming_appointments(user, scope=chosen, now=now, tz=tz),
+        figures.scope,
+        figures.scopes,
+        figures.pipelines,
+        figures.summary,
+        agenda.tasks,
+        agenda.appointments,
     )

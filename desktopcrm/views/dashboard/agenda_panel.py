@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import uuid
+from typing import TYPE_CHECKING
 
 from desktopcrm.qt import (
     QCheckBox,
@@ -18,11 +19,14 @@ from desktopcrm.qt import (
     QWidget,
     Signal,
 )
-from desktopcrm.services.dashboard import AppointmentRow, DueTasks
-from desktopcrm.services.tasks import TaskRow
+from desktopcrm.views.dashboard.skeleton import Skeleton
 from desktopcrm.views.dashboard.summary_panel import card
 from desktopcrm.views.local_time import describe_due, to_local
 from desktopcrm.views.theme import ThemeManager, tokens
+
+if TYPE_CHECKING:
+    from desktopcrm.services.dashboard import AppointmentRow, DueTasks
+    from desktopcrm.services.tasks import TaskRow
 
 KIND_WORDS = {"lead": "Lead", "contact": "Contact", "deal": "Deal"}
 
@@ -151,12 +155,18 @@ class AgendaPanel(QWidget):
         self.task_counts.setTextFormat(Qt.TextFormat.RichText)
         tasks_header.addWidget(self.task_counts)
         self.task_list = _scrolling(tasks_body)
+        self.task_list.addWidget(Skeleton("lines", 4))
+        self.task_list.addStretch(1)
         layout.addWidget(tasks_card, 5)
         calendar_card, calendar_body, _ = card("Upcoming", "appointments")
         self.appointment_list = _scrolling(calendar_body)
+        self.appointment_list.addWidget(Skeleton("lines", 3))
+        self.appointment_list.addStretch(1)
         layout.addWidget(calendar_card, 4)
         self.task_lines: list[TaskLine] = []
         self.appointment_lines: list[AppointmentLine] = []
+        #: Whether tasks and appointments were shown (the placeholders are gone).
+        self.filled = False
 
     @staticmethod
     def _clear(box: QVBoxLayout) -> None:
@@ -211,6 +221,7 @@ class AgendaPanel(QWidget):
         if not rows:
             self._empty(self.appointment_list, "No appointments in the next two weeks.")
         self.appointment_list.addStretch(1)
+        self.filled = True
 
     def _ticked(self, task_id: uuid.UUID, checked: bool) -> None:
         if checked:

@@ -128,40 +128,54 @@ class FeedDelegate(QStyledItemDelegate):
 
         left = rect.left() + 56
         right = rect.right() - 12
+        top = rect.top() + 9
+        link = QColor(c["accent"] if item.record_id is not None else c["text"])
+        muted = QColor(c["text_muted"])
+        parts = [
+            (item.who, bold, QColor(c["text"])),
+            (item.action, base, muted),
+            (item.subject, bold, link),
+        ]
+        # The sentence has the first line to itself; its tail ("from Demo to Quote", "for
+        # Acme") goes first on the second line when the whole does not fit.
+        tail = item.tail
+        if tail and self._width([*parts, (tail, base, muted)]) <= right - left:
+            parts.append((tail, base, muted))
+            tail = ""
+        self._line(painter, QRect(left, top, right - left, 20), parts)
+
         when = when_text(item.at, self.now())
         painter.setFont(small)
         small_metrics = QFontMetrics(small)
         when_width = small_metrics.horizontalAdvance(when)
-        top = rect.top() + 9
-        line = QRect(left, top, right - left - when_width - 12, 20)
+        second = top + 22
         painter.setPen(QColor(c["text_faint"]))
         painter.drawText(
-            QRect(right - when_width, top, when_width, 20),
+            QRect(right - when_width, second, when_width, 18),
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
             when,
         )
-        link = QColor(c["accent"] if item.record_id is not None else c["text"])
-        parts = [
-            (item.who, bold, QColor(c["text"])),
-            (item.action, base, QColor(c["text_muted"])),
-            (item.subject, bold, link),
-            (item.tail, base, QColor(c["text_muted"])),
-        ]
-        self._line(painter, line, parts)
         detail = item.detail
         if item.amount is not None and item.currency:
             value = money(item.amount, item.currency)
             detail = f"{value} · {detail}" if detail else value
+        detail = " · ".join(x for x in (tail, detail) if x)
         if detail:
-            painter.setFont(small)
-            painter.setPen(QColor(c["text_muted"]))
-            area = QRect(left, top + 22, right - left, 18)
+            painter.setPen(muted)
+            area = QRect(left, second, right - left - when_width - 12, 18)
             painter.drawText(
                 area,
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                 small_metrics.elidedText(detail, Qt.TextElideMode.ElideRight, area.width()),
             )
         painter.restore()
+
+    @staticmethod
+    def _width(parts: list[tuple[str, QFont, QColor]]) -> int:
+        space = QFontMetrics(parts[1][1]).horizontalAdvance(" ")
+        shown = [(text, font) for text, font, _ in parts if text]
+        words = sum(QFontMetrics(font).horizontalAdvance(text) for text, font in shown)
+        return words + space * max(0, len(shown) - 1)
 
     @staticmethod
     def _line(painter: QPainter, rect: QRect, parts: list[tuple[str, QFont, QColor]]) -> None:

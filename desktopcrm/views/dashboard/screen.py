@@ -4,8 +4,9 @@ Left, the chosen pipeline's open deals per stage (a chart) and the deals won, lo
 unqualified in the last 30 days; centre, the account's activity feed (a click opens the
 record, scrolling down reads the next page); right, tasks due today or overdue (tick one done)
 and the coming appointments. A scope switch (managers: My team / Mine; admins: Everyone /
-Mine) narrows everything to one's own. Figures are read in an ``Operation`` and read again
-when this app or another one changes the database.
+Mine) narrows everything to one's own. The cards paint at once with placeholders; the feed's
+first page, the figures and the agenda are read in three ``Operation``s, each card filled as
+its read arrives, and read again when this app or another one changes the database.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from desktopcrm.qt import (
     QWidget,
     Signal,
 )
-from desktopcrm.services.dashboard import Dashboard, Scope
+from desktopcrm.services.dashboard import Agenda, Figures, Scope
 from desktopcrm.views.context import AppContext
+from desktopcrm.views.dashboard import money
 from desktopcrm.views.dashboard.agenda_panel import AgendaPanel
 from desktopcrm.views.dashboard.feed_delegate import FeedDelegate
 from desktopcrm.views.dashboard.feed_model import FeedModel
+from desktopcrm.views.dashboard.skeleton import Skeleton
 from desktopcrm.views.dashboard.style import apply_dashboard_style
 from desktopcrm.views.dashboard.summary_panel import SummaryPanel, card
 from desktopcrm.views.local_time import local_zone, utc_now
@@ -42,6 +45,11 @@ from desktopcrm.views.operations import Operation
 
 #: Tables whose changes the dashboard shows (figures, feed, tasks, appointments).
 WATCHED = {"deal", "contact", "lead", "note", "task", "appointment", "pipeline", "stage", "users"}
+TITLES = {
+    "feed": "read the activity feed",
+    "figures": "read the pipeline's figures",
+    "agenda": "read the tasks and appointments",
+}
 
 
 class FeedView(QListView):
@@ -75,6 +83,11 @@ class DashboardScreen(QWidget):
     """Args:
     context: the workspace and its change signals.
     clock: naive UTC now (tests pass a fixed instant).
+
+    The screen paints its cards at once, with placeholders (``Skeleton``) where their content
+    goes; three reads run in ``Operation``s (the feed's first page, the figures, the tasks and
+    appointments) and each card is filled as its read arrives. ``loaded`` is emitted when a
+    round of reads has been shown.
     """
 
     loaded = Signal()
@@ -88,9 +101,11 @@ class DashboardScreen(QWidget):
         self.now = clock or utc_now
         self.scope: Scope | None = None
         self.pipeline_id: uuid.UUID | None = None
-        self.data: Dashboard | None = None
-        self.loading: Operation | None = None
-        self._again = False
+        #: The reads running or done last, by part ("feed", "figures", "agenda").
+        self.reads: dict[str, Operation] = {}
+        #: Bumped when the scope or the user changes: older reads' results are dropped.
+        self.generation = 0
+        self._again = ""  # "", "changes" or "all": what to read once the running reads end
         self._stale = True
 
         self.greeting = QLabel()
@@ -100,6 +115,11 @@ class DashboardScreen(QWidget):
         self.scopes.setAccessibleName("Whose activity")
         self.scopes.setExpanding(False)
         self.scopes.setDrawBase(False)
+        kept = self.scopes.sizePolicy()
+        kept.setRetainSizeWhenHidden(True)  # the greeting does not move when it shows
+        self.scopes.setSizePolicy(kept)
+        self.scopes.addTab("Everyone")  # its height while the scopes are read
+        self.scopes.hide()
         self.scopes.currentChanged.connect(self._scope_chosen)
         top = QHBoxLayout()
         top.addWidget(self.greeting)
@@ -107,10 +127,12 @@ class DashboardScreen(QWidget):
         top.addWidget(self.scopes)
 
         self.summary = SummaryPanel()
-        self.summary.setFixedWidth(380)
+        self.summary.setMinimumWidth(350)
+        self.summary.setMaximumWidth(380)
         self.summary.pipeline_chosen.connect(self._pipeline_chosen)
         self.agenda = AgendaPanel()
-        self.agenda.setFixedWidth(330)
+        self.agenda.setMinimumWidth(290)
+        self.agenda.setMaximumWidth(340)
         self.agenda.done_requested.connect(self.mark_done)
         self.agenda.open_requested.connect(self.context.open_record.emit)
 
@@ -127,20 +149,24 @@ class DashboardScreen(QWidget):
         self.feed.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.feed.clicked.connect(self.open_item)
         self.feed.activated.connect(self.open_item)
+        self.feed.hide()
+        self.feed_placeholder = Skeleton("feed")
         self.feed_empty = QLabel("No activity yet: what you and your team do shows up here.")
         self.feed_empty.setObjectName("FeedEmpty")
         self.feed_empty.setWordWrap(True)
         self.feed_empty.hide()
         feed_body.addWidget(self.feed, 1)
+        feed_body.addWidget(self.feed_placeholder, 1)
         feed_body.addWidget(self.feed_empty)
         feed_body.setContentsMargins(6, 14, 6, 6)
         self.feed_model.loaded.connect(lambda _n: self._feed_loaded())
 
         columns = QHBoxLayout()
         columns.setSpacing(14)
-        columns.addWidget(self.summary)
-        columns.addWidget(feed_card, 1)
-        columns.addWidget(self.agenda)
+        # The feed takes what the side columns leave; they narrow first on a small window.
+        columns.addWidget(self.summary, 2)
+        columns.addWidget(feed_card, 5)
+        columns.addWidget(self.agenda, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 14, 20, 16)
         layout.setSpacing(12)
@@ -168,12 +194,22 @@ class DashboardScreen(QWidget):
     # ---- reading -----------------------------------------------------------
 
     @property
+    def reading(self) -> bool:
+        return any(op.running for op in self.reads.values())
+
+    @property
     def busy(self) -> bool:
         """Whether figures are being read (or will be read again)."""
-        return self._again or (self.loading is not None and self.loading.running)
+        return bool(self._again) or self.reading
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self._stale:
+            # Queued behind the paint the show asked for: the frame and its placeholders
+            # paint first, without the reads' workers competing with it.
+            QTimer.singleShot(0, self._shown)
+
+    def _shown(self) -> None:
         if self._stale:
             self.refresh()
 
@@ -183,91 +219,118 @@ class DashboardScreen(QWidget):
         first = str(self.context.user.name).split(" ")[0]
         self.greeting.setText(f"Good {part}, {first}")
 
-    def refresh(self) -> None:
-        """Read everything again (figures and the feed's first page) in the background; a
-        hidden screen reads it when shown next."""
+    def _may_read(self) -> bool:
         if not self.context.database_open:
-            return
+            return False
         if not self.isVisible():
             self._stale = True
-            return
+            return False
         self._stale = False
-        if self.loading is not None and self.loading.running:
-            self._again = True
+        return True
+
+    def refresh(self) -> None:
+        """Read everything again (the feed's first page, the figures, the agenda), each in the
+        background; a hidden screen reads it when shown next."""
+        if not self._may_read():
             return
+        if self.reading:
+            self.generation += 1  # what the running reads bring is out of date
+            self._again = "all"
+            return
+        self._read_feed()
+        self._read_figures()
+        self._read_agenda()
+
+    def refresh_changes(self) -> None:
+        """After a change: the figures and the agenda again, and the feed's new entries on
+        top."""
+        if not self._may_read():
+            return
+        if self.reading:
+            self._again = self._again or "changes"
+            return
+        self._read_figures()
+        self._read_agenda()
+        self.feed_model.refresh()
+
+    def _read(self, part: str, work: Callable[[], Any], show: Callable[[Any], None]) -> None:
+        generation = self.generation
+
+        def shown(result: Any) -> None:
+            if generation == self.generation:
+                show(result)
+
+        operation = Operation(self, lambda _task: work(), on_success=shown, title=TITLES[part])
+        operation.finished.connect(self._read_done)
+        self.reads[part] = operation.run()
+
+    def _read_feed(self) -> None:
         from desktopcrm.models import ChangeLog
         from desktopcrm.services import activity, dashboard
 
-        user, scope, pipeline_id = self.context.user, self.scope, self.pipeline_id
-        now, tz = self.now(), local_zone()
+        user, scope = self.context.user, self.scope
 
-        def work(_task: Any) -> tuple[Dashboard, activity.FeedPage, int]:
-            board = dashboard.load_dashboard(
-                user, scope=scope, pipeline_id=pipeline_id, now=now, tz=tz
-            )
+        def work() -> tuple[Scope, activity.FeedPage, int]:
+            money.prepare()
+            chosen, _ = dashboard.choose_scope(user, scope)
             last_seq = ChangeLog.last_seq()
-            return board, activity.feed_page(user, scope=board.scope), last_seq
+            return chosen, activity.feed_page(user, scope=chosen), last_seq
 
-        self.loading = Operation(self, work, on_success=self._show_all, title="load the dashboard")
-        self.loading.run()
+        self._read("feed", work, lambda result: self.feed_model.show_first(*result))
 
-    def refresh_changes(self) -> None:
-        """After a change: the figures again, and the feed's new entries on top."""
-        if not self.context.database_open:
-            return
-        if not self.isVisible():
-            self._stale = True
-            return
-        if self.loading is not None and self.loading.running:
-            self._again = True
-            return
+    def _read_figures(self) -> None:
         from desktopcrm.services import dashboard
 
-        user, scope, pipeline_id = self.context.user, self.scope, self.pipeline_id
-        now, tz = self.now(), local_zone()
-        self.loading = Operation(
-            self,
-            lambda _task: dashboard.load_dashboard(
-                user, scope=scope, pipeline_id=pipeline_id, now=now, tz=tz
-            ),
-            on_success=self._show_board,
-            title="load the dashboard",
-        ).run()
-        self.feed_model.refresh()
+        user, scope, pipeline_id, now = self.context.user, self.scope, self.pipeline_id, self.now()
 
-    def _show_all(self, result: Any) -> None:
-        board, page, last_seq = result
-        self._show_board(board, done=False)
-        self.feed_model.show_first(board.scope, page, last_seq)
-        self._finish()
+        def work() -> dashboard.Figures:
+            money.prepare()
+            return dashboard.load_figures(user, scope=scope, pipeline_id=pipeline_id, now=now)
 
-    def _show_board(self, board: Dashboard, done: bool = True) -> None:
-        self.data = board
-        self.scope = board.scope
-        self.pipeline_id = board.summary.pipeline_id if board.summary else None
-        self._fill_scopes(board)
-        self.summary.set_pipelines(board.pipelines, board.summary)
-        self.summary.show_summary(board.summary)
-        wide = board.scope is not Scope.OWN
+        self._read("figures", work, self._show_figures)
+
+    def _read_agenda(self) -> None:
+        from desktopcrm.services import dashboard
+
+        user, scope, now = self.context.user, self.scope, self.now()
+
+        def work() -> dashboard.Agenda:
+            tz = local_zone()
+            return dashboard.load_agenda(user, scope=scope, now=now, tz=tz)
+
+        self._read("agenda", work, self._show_agenda)
+
+    def _show_figures(self, figures: Figures) -> None:
+        self.scope = figures.scope
+        self.pipeline_id = figures.summary.pipeline_id if figures.summary else None
+        self._fill_scopes(figures)
+        self.summary.set_pipelines(figures.pipelines, figures.summary)
+        self.summary.show_summary(figures.summary)
+
+    def _show_agenda(self, agenda: Agenda) -> None:
+        wide = agenda.scope is not Scope.OWN
         now = self.now()
-        self.agenda.show_tasks(board.tasks, now, show_assignee=wide)
-        self.agenda.show_appointments(board.appointments, now, show_owner=wide)
-        if done:
-            self._finish()
+        self.agenda.show_tasks(agenda.tasks, now, show_assignee=wide)
+        self.agenda.show_appointments(agenda.appointments, now, show_owner=wide)
 
-    def _finish(self) -> None:
-        if self._again:
-            self._again = False
-            self.refresh_changes()
+    def _read_done(self) -> None:
+        if self.reading:
             return
-        self.loaded.emit()
+        again, self._again = self._again, ""
+        if again == "all":
+            self.refresh()
+        elif again:
+            self.refresh_changes()
+        else:
+            self.loaded.emit()
 
     def _feed_loaded(self) -> None:
         empty = self.feed_model.rowCount() == 0 and not self.feed_model.has_more
+        self.feed_placeholder.hide()
         self.feed_empty.setVisible(empty)
         self.feed.setVisible(not empty)
 
-    def _fill_scopes(self, board: Dashboard) -> None:
+    def _fill_scopes(self, board: Figures) -> None:
         self.scopes.blockSignals(True)
         while self.scopes.count():
             self.scopes.removeTab(0)
@@ -288,6 +351,7 @@ class DashboardScreen(QWidget):
     def set_scope(self, scope: Scope) -> None:
         """Show ``scope`` (figures and feed read again)."""
         self.scope = scope
+        self.generation += 1
         self.refresh()
 
     def _pipeline_chosen(self, value: str) -> None:
@@ -300,6 +364,7 @@ class DashboardScreen(QWidget):
 
     def _user_changed(self) -> None:
         self.scope = None
+        self.generation += 1
         self._greet()
         self.refresh()
 

@@ -11,6 +11,7 @@ from desktopcrm.qt import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -18,6 +19,7 @@ from desktopcrm.qt import (
 from desktopcrm.services.dashboard import CLOSED_DAYS, PipelineChoice, PipelineSummary
 from desktopcrm.views.dashboard.chart import StageChart
 from desktopcrm.views.dashboard.money import money_main, money_sum
+from desktopcrm.views.dashboard.skeleton import Skeleton
 
 CLOSED_TITLES = {"won": "Won", "lost": "Lost", "unqualified": "Unqualified"}
 
@@ -57,11 +59,16 @@ class Figure(QWidget):
         self.sub.setObjectName("FigureSub")
         self.sub.setWordWrap(True)
         self.sub.hide()
+        self.placeholder = Skeleton("figure", 1)
         layout.addWidget(self.caption)
         layout.addWidget(self.value)
         layout.addWidget(self.sub)
+        layout.addWidget(self.placeholder)
+        self.value.hide()
 
     def set(self, value: str, sub: str = "") -> None:
+        self.placeholder.hide()
+        self.value.show()
         self.value.setText(value)
         self.sub.setText(sub)
         self.sub.setVisible(bool(sub))
@@ -84,6 +91,7 @@ class SummaryPanel(QWidget):
         self.pipeline.setObjectName("DashboardPipeline")
         self.pipeline.setAccessibleName("Pipeline")
         self.pipeline.activated.connect(self._chosen)
+        self.pipeline.hide()  # until the pipelines are read
         header.addWidget(self.pipeline)
         figures = QHBoxLayout()
         figures.setSpacing(18)
@@ -91,10 +99,13 @@ class SummaryPanel(QWidget):
         self.open_value = Figure("Value", "open_value")
         self.forecast = Figure("Forecast", "forecast")
         for figure in (self.open_deals, self.open_value, self.forecast):
-            figures.addWidget(figure, 1)
+            figures.addWidget(figure, 1, Qt.AlignmentFlag.AlignTop)
         body.addLayout(figures)
         self.chart = StageChart()
+        self.chart.hide()
+        self.chart_placeholder = Skeleton("bars", 5)
         body.addWidget(self.chart)
+        body.addWidget(self.chart_placeholder)
         self.chart_note = QLabel()
         self.chart_note.setObjectName("FigureSub")
         self.chart_note.setWordWrap(True)
@@ -143,7 +154,10 @@ class SummaryPanel(QWidget):
         return main, ("+ " + money_sum(others, compact=True) if others else "")
 
     def show_summary(self, summary: PipelineSummary | None) -> None:
+        """The figures of ``summary`` in place of the placeholders (or of the last ones)."""
         self.summary = summary
+        self.chart_placeholder.hide()
+        self.chart.show()
         if summary is None:
             self.open_deals.set("0")
             self.open_value.set("–")
