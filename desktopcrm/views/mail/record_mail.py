@@ -1,21 +1,20 @@
 """The Emails card of a record page: the newest messages linked to the lead, contact, company
 or deal (``services.mail.messages_for_record``, read in an ``Operation`` when the page loads),
 each opening in a window with the reading pane (the whole conversation, attachments, the same
-safe HTML); "Write email" opens the compose window addressed to the record."""
+safe HTML)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from desktopcrm.models.records import Contact
-from desktopcrm.qt import QDialog, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
+from desktopcrm.qt import QDialog, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
 from desktopcrm.services.mail import MailRow
 from desktopcrm.services.record_details import RecordDetails
 from desktopcrm.views.context import AppContext
 from desktopcrm.views.local_time import utc_now
 from desktopcrm.views.mail.list_delegate import counterpart, short_date
 from desktopcrm.views.mail.reader import MailReader
-from desktopcrm.views.mail.screen import compose_opener
 from desktopcrm.views.mail.style import apply_mail_style
 from desktopcrm.views.operations import Operation
 from desktopcrm.views.record.widgets import Card
@@ -77,7 +76,6 @@ class MailCard(Card):
         self.rows: list[MailRow] = []
         self.reading: Operation | None = None
         self.message_window: MessageWindow | None = None
-        self.open_compose = compose_opener()
         self.lines = QVBoxLayout()
         self.lines.setSpacing(2)
         self.body.addLayout(self.lines)
@@ -85,14 +83,6 @@ class MailCard(Card):
         self.empty.setObjectName("MailCardEmpty")
         self.empty.setWordWrap(True)
         self.body.addWidget(self.empty)
-        actions = QHBoxLayout()
-        self.write_button = QPushButton("Write email")
-        self.write_button.setObjectName("WriteEmail")
-        self.write_button.clicked.connect(self.write)
-        self.write_button.setVisible(self.open_compose is not None)
-        actions.addWidget(self.write_button)
-        actions.addStretch(1)
-        self.body.addLayout(actions)
 
     def show_details(self, details: RecordDetails) -> Operation:
         """Read the record's newest messages in the background."""
@@ -125,10 +115,3 @@ class MailCard(Card):
         self.message_window = MessageWindow(self.context, message_id, self)
         self.message_window.show()
         return self.message_window
-
-    def write(self) -> None:
-        """A new message to the record (its address in To, its fields for templates)."""
-        if self.open_compose is None or self.record_id is None:
-            return
-        kind = "contact" if self.record_type == "company" else self.record_type
-        self.open_compose(self.context, mode="new", to_record=(kind, str(self.record_id)))
