@@ -400,7 +400,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     print(
         f"Added {result.companies} companies, {result.people} people, {result.leads} leads, "
-        f"{result.deals} deals and {result.notes} notes (seed {args.seed}) to "
+        f"{result.deals} deals, {result.notes} notes, {result.tasks} tasks and "
+        f"{result.appointments} appointments (seed {args.seed}) to "
         f"{workspace.location.display()}"
     )
     return 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -103,7 +106,13 @@ def test_demo_and_search_commands(tmp_path: Path) -> None:
         "5",
     )
     assert result.returncode == 0, result.stderr
-    assert "Added 25 companies, 175 people, 40 leads, 50 deals" in result.stdout
+    assert "Added 25 companies, 175 people, 40 leads, 50 deals, " in result.stdout
+    said = re.search(r"(\d+) tasks and (\d+) appointments \(seed 5\)", result.stdout)
+    assert said, result.stdout
+    with contextlib.closing(sqlite3.connect(db)) as written:
+        tasks = written.execute("SELECT COUNT(*) FROM task").fetchone()[0]
+        appointments = written.execute("SELECT COUNT(*) FROM appointment").fetchone()[0]
+    assert (int(said[1]), int(said[2])) == (tasks, appointments) and tasks > 0
     found = desktopcrm("search", "--database", db, "gmbh", "--json", "--limit", "3")
     assert found.returncode == 0, found.stderr
     hits = [json.loads(line) for line in found.stdout.splitlines()]
