@@ -2,12 +2,16 @@
 next task (red when overdue). Two densities: ``comfortable`` (every line) and ``compact`` (name,
 value, owner and days; an overdue task as a red dot), chosen by the screen from the window.
 
-Everything is painted here with cached fonts, colours and elided texts; nothing is a widget.
+Everything is painted here with cached fonts, colours and elided texts; nothing is a widget. A
+painted card is kept as a pixmap (``PIXMAP_BUDGET`` bytes of them at most, the least recently
+drawn go first) keyed by everything it shows, so repainting a column whose cards only shifted (a
+card moved in or out above them, a scroll) copies pixmaps instead of drawing cards again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -20,6 +24,8 @@ from desktopcrm.qt import (
     QPainter,
     QPen,
     QPersistentModelIndex,
+    QPixmap,
+    QPoint,
     QRect,
     QRectF,
     QSize,
@@ -43,6 +49,8 @@ AVATAR = 22
 _SELECTED = QStyle.StateFlag.State_Selected.value
 _HOVERED = QStyle.StateFlag.State_MouseOver.value
 _FOCUSED = QStyle.StateFlag.State_HasFocus.value
+#: Bytes of painted cards kept (a tall window shows ~50 cards; a few screens' worth fit).
+PIXMAP_BUDGET = 24 * 1024 * 1024
 
 
 @lru_cache(maxsize=4)
@@ -111,6 +119,7 @@ class CardDelegate(QStyledItemDelegate):
         self.density = "comfortable"
         self._fonts: dict[tuple[str, float, bool], tuple[QFont, QFontMetrics]] = {}
         self._elided: dict[tuple[str, int, float, bool], str] = {}
+        self._pixmaps: OrderedDict[tuple[Any, ...], QPixmap] = OrderedDict()
 
     def set_density(self, density: str) -> bool:
         """Use ``density``; True when it changed (the views lay out again)."""
@@ -122,6 +131,7 @@ class CardDelegate(QStyledItemDelegate):
     def clear_caches(self) -> None:
         self._fonts.clear()
         self._elided.clear()
+        self._pixmaps.clear()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         return QSize(200, HEIGHTS[self.density])
@@ -131,14 +141,69 @@ class CardDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         model = index.model()
         card = index.data(CARD_ROLE)
+        dragged = isinstance(model, StageModel) and card is not None and model.dragging == card.id
+        if card is None or dragged:
+            self._draw(painter, option.rect, option.state.value, option.font, card, dragged)
+            return
+        # Everything the card shows: its fields, the texts that depend on the time and locale,
+        # its size, state, density, theme, font and the screen's pixel ratio.
+        now = self.now()
+        state = option.state.value & (_SELECTED | _HOVERED)
+        size = option.rect.size()
+        ratio = painter.device().devicePixelRatioF()
+        due = due_text(card.next_task_due, now) if card.next_task_due else ""
+        key = (
+            card,
+            self.money(card),
+            card.days_in_stage(now),
+            card.task_overdue(now),
+            due,
+            size.width(),
+            size.height(),
+            state,
+            self.density,
+            ThemeManager.current_scheme(),
+            option.font.key(),
+            ratio,
+        )
+        pixmap = self._pixmaps.get(key)
+        if pixmap is None:
+            pixmap = QPixmap(size * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            own = QPainter(pixmap)
+            try:
+                self._draw(own, QRect(QPoint(0, 0), size), state, option.font, card, False)
+            finally:
+                own.end()
+            self._keep(key, pixmap, size.width() * size.height() * ratio * ratio * 4)
+        else:
+            self._pixmaps.move_to_end(key)
+        painter.drawPixmap(option.rect.topLeft(), pixmap)
+
+    def _keep(self, key: tuple[Any, ...], pixmap: QPixmap, nbytes: float) -> None:
+        self._pixmaps[key] = pixmap
+        limit = max(16, int(PIXMAP_BUDGET // max(nbytes, 1)))
+        while len(self._pixmaps) > limit:
+            self._pixmaps.popitem(last=False)
+
+    def _draw(
+        self,
+        painter: QPainter,
+        cell: QRect,
+        state: int,
+        font: QFont,
+        card: Card | None,
+        dragged: bool,
+    ) -> None:
+        """Draw a card (``None``: one still loading; ``dragged``: the slot it left) in ``cell``."""
         scheme = ThemeManager.current_scheme()
         colours = card_colours(scheme)
-        rect = option.rect.adjusted(MARGIN_X, MARGIN_Y, -MARGIN_X, -MARGIN_Y)
-        state = option.state.value
+        rect = cell.adjusted(MARGIN_X, MARGIN_Y, -MARGIN_X, -MARGIN_Y)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5)
-        if isinstance(model, StageModel) and card is not None and model.dragging == card.id:
+        if dragged:
             pen = QPen(colours["border_strong"], 1.2, Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.setBrush(colours["window"])
@@ -158,9 +223,9 @@ class CardDelegate(QStyledItemDelegate):
         if card is None:
             self._placeholder(painter, rect, colours)
         elif self.density == "compact":
-            self._compact(painter, rect, card, option.font, colours, scheme)
+            self._compact(painter, rect, card, font, colours, scheme)
         else:
-            self._comfortable(painter, rect, card, option.font, colours, scheme)
+            self._comfortable(painter, rect, card, font, colours, scheme)
         painter.restore()
 
     def _comfortable(

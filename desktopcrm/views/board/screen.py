@@ -17,7 +17,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from desktopcrm.models import User
@@ -100,6 +100,12 @@ class Moved:
     card: Card | None = None
     totals: dict[uuid.UUID, ColumnTotals] = field(default_factory=dict)
     source: Stage | None = None  # set for a move (an undo reads every total again)
+
+
+@lru_cache(maxsize=4096)
+def _compact_money(amount: Decimal, currency: str, locale: str) -> str:
+    """A card's value as it shows it (formatting with babel takes a while; cards repaint)."""
+    return board.format_money(amount, currency, locale, compact=True)
 
 
 def money_locale() -> str:
@@ -421,7 +427,7 @@ class BoardScreen(QWidget):
     # ----------------------------------------------------------------- totals and texts
 
     def card_money(self, card: Card) -> str:
-        return board.format_money(card.value, card.currency, self.money_locale, compact=True)
+        return _compact_money(card.value, card.currency, self.money_locale)
 
     def money(self, amount: Any, *, compact: bool = True) -> str:
         currency = self.pipeline.currency if self.pipeline else "EUR"
