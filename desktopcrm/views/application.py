@@ -47,6 +47,7 @@ from desktopcrm.views.theme import ThemeManager, new_application
 if TYPE_CHECKING:
     from desktopcrm.qt import QWidget
     from desktopcrm.views.context import AppContext
+    from desktopcrm.views.mail_sync import MailSync
     from desktopcrm.views.main_window import MainWindow
     from desktopcrm.views.notifications.centre import NotificationCentre
     from desktopcrm.views.presence_monitor import PresenceMonitor
@@ -140,6 +141,7 @@ class Startup(QObject):
         self.monitor: PresenceMonitor | None = None
         self.reminders: ReminderScheduler | None = None
         self.notifications: NotificationCentre | None = None
+        self.mail_sync: MailSync | None = None
         PaintWatcher(window).painted.connect(self._shell_painted)
 
     def _shell_painted(self) -> None:
@@ -151,6 +153,8 @@ class Startup(QObject):
     def _ready(self) -> None:
         log.info("ready: first paint with the workspace attached")
         self.ready.emit()
+        if self.mail_sync is not None:  # after the first paint with the workspace
+            QTimer.singleShot(0, self.mail_sync.start)
 
     def open(self, spec: str | Path | None, shared: bool | None) -> WorkspaceOpener:
         """Open the database in the background; attach it to the window when it is open."""
@@ -183,11 +187,17 @@ class Startup(QObject):
         self.reminders = ReminderScheduler(self.context, self.window)
         self.reminders.notifier = self.notifications
         self.reminders.start()  # the missed ones once, then one timer for the next
+        from desktopcrm.views.mail_sync import MailSync
+
+        self.mail_sync = MailSync(self.context, self.window.status)
+        self.context.mail_sync = self.mail_sync
         log.info("workspace attached")
         self.attached.emit()
 
     def shutdown(self) -> None:
         """At quit: end the session, wait for background work, close this thread's connection."""
+        if self.mail_sync is not None:
+            self.mail_sync.stop()
         if self.reminders is not None:
             self.reminders.stop()
         if self.notifications is not None:

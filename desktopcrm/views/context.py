@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from desktopcrm.models import DatabaseLocation, User
     from desktopcrm.services.workspace import Workspace
     from desktopcrm.settings import Settings
+    from desktopcrm.views.mail_sync import MailSync
     from desktopcrm.views.theme import ThemeManager
 
 log = logging.getLogger("desktopcrm.views.context")
@@ -59,6 +60,8 @@ class AppContext(QObject):
         self.shared = shared
         self.theme = theme
         self.database_open = True
+        #: Gmail sync of this window (``views.mail_sync.MailSync``), once the app started it.
+        self.mail_sync: MailSync | None = None
 
     @property
     def user(self) -> User:

@@ -79,7 +79,7 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.peers)
         self.sync = IconLabel("cloud-off", "Google: not connected")
         self.sync.setObjectName("SyncStatus")
-        self.sync.setToolTip("Gmail and Google Calendar sync arrive in a later version.")
+        self.sync.setToolTip("Connect a Google account in Settings › Mail accounts.")
         self.addPermanentWidget(self.sync)
 
     def attach(self, context: AppContext) -> None:
@@ -114,3 +114,11 @@ class StatusBar(QStatusBar):
 
     def show_problem(self, text: str) -> None:
         self.showMessage(text, 15000)
+
+    def set_sync(self, text: str, icon_name: str, tooltip: str) -> None:
+        """Show the state of mail sync (``views.mail_sync.MailSync`` calls it)."""
+        self.sync.set_icon(icon_name)
+        self.sync.label.setText(text)
+        self.sync.setToolTip(tooltip)
+        self.sync.label.setToolTip(tooltip)
+        self.sync.setAccessibleName(f"Sync: {text}")

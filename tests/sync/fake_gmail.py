@@ -99,6 +99,7 @@ class FakeGmail:
         self.units_spent = 0
         self.rate_limited = 0
         self.sent_raw: list[bytes] = []
+        self.auth_codes: dict[str, tuple[str, str]] = {}  # code -> (email, granted scope)
         self._ids = itertools.count(0x18A0000000000000)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -152,6 +153,16 @@ class FakeGmail:
             box.bucket_at = time.monotonic()
             self.users[email] = box
             return box
+
+    def authorization_code(
+        self, email: str, scope: str = "https://www.googleapis.com/auth/gmail.modify"
+    ) -> str:
+        """A code as Google's consent page hands to the loopback redirect when ``email``
+        grants ``scope``; the token endpoint exchanges it once."""
+        with self.lock:
+            code = "code-" + self.new_id()
+            self.auth_codes[code] = (email, scope)
+            return code
 
     def revoke(self, email: str) -> None:
         """The user revoked the app's access: refreshing the token now fails."""
@@ -447,6 +458,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._fail(fault)
             return
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        if form.get("grant_type") == "authorization_code":
+            self._code_grant(form)
+            return
         if form.get("grant_type") != "refresh_token":
             self._send(400, {"error": "unsupported_grant_type"})
             return
@@ -473,6 +487,30 @@ class _Handler(BaseHTTPRequestHandler):
                 "expires_in": 3599,
                 "token_type": "Bearer",
                 "scope": "https://www.googleapis.com/auth/gmail.modify",
+            },
+        )
+
+    def _code_grant(self, form: dict[str, str]) -> None:
+        """The installed-app sign-in's last step: a code from ``authorization_code`` (with
+        its PKCE verifier) becomes a refresh token."""
+        fake = self.server_state
+        with fake.lock:
+            grant = fake.auth_codes.pop(form.get("code", ""), None)
+            if grant is None or not form.get("code_verifier"):
+                self._send(400, {"error": "invalid_grant", "error_description": "Bad code."})
+                return
+            email, scope = grant
+            box = fake.users[email]
+            token = "access-" + fake.new_id()
+            fake.tokens[token] = email
+        self._send(
+            200,
+            {
+                "access_token": token,
+                "refresh_token": box.refresh_token,
+                "expires_in": 3599,
+                "token_type": "Bearer",
+                "scope": scope,
             },
         )
 

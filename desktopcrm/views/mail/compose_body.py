@@ -19,6 +19,7 @@ from desktopcrm.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
+    is_alive,
 )
 
 MAX_TOTAL = 25 * 1024 * 1024  # Gmail's limit for a whole message
@@ -103,6 +104,10 @@ class BodyEditor(QWidget):
         self.edit.setFocus()
 
     def _format_changed(self, fmt: QTextCharFormat) -> None:
+        # The text box reports a last format change while the editor is being destroyed,
+        # after the buttons are gone.
+        if not all(is_alive(button) for button in self.buttons.values()):
+            return
         for key, on in (
             ("bold", fmt.fontWeight() >= QFont.Weight.Bold),
             ("italic", fmt.fontItalic()),

@@ -79,6 +79,18 @@ def _notifications(context: AppContext) -> QWidget:
     return NotificationsSection(context)
 
 
+def _mail_accounts(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.mail_accounts import MailAccountsSection
+
+    return MailAccountsSection(context)
+
+
+def _mail_templates(context: AppContext) -> QWidget:
+    from desktopcrm.views.settings.mail_templates_section import MailTemplatesSection
+
+    return MailTemplatesSection(context)
+
+
 def _appearance(context: AppContext) -> QWidget:
     from desktopcrm.views.settings.appearance_section import AppearanceSection
 
@@ -155,6 +167,22 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "How you are told about assignments, reminders and your own rules",
         _notifications,
         "notifications notify alerts bell tray desktop reminders rules assigned",
+    ),
+    SectionSpec(
+        "mail-accounts",
+        "Mail accounts",
+        "mail",
+        "Connect Google accounts, sync health, open tracking",
+        _mail_accounts,
+        "gmail google email mail account accounts sync oauth connect keyring tracking opens",
+    ),
+    SectionSpec(
+        "email-templates",
+        "Email templates",
+        "edit",
+        "Reusable messages with fields filled from the record",
+        _mail_templates,
+        "email mail templates template fields first_name compose",
     ),
     SectionSpec(
         "appearance",
