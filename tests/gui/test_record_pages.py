@@ -213,16 +213,23 @@ def test_deal_page_stage_contacts_and_primary_star(
     bruno = next(i for i in page.related.rows if i.item.title == "Bruno Verdi")
     page.related.make_primary(bruno.item)
     assert Deal.get_by_id(deal.id).primary_contact_id == other.id
-    # a lost stage asks for a reason
-    reason = pipelines.loss_reasons("lost")[0]
-    monkeypatch.setattr(
-        "desktopcrm.views.record.reason_dialog.ask_reason",
-        lambda parent, stage, reasons: (reason, "Went with a competitor"),
-    )
+    # a lost stage asks for a reason; cancelling leaves the deal where it was
+    reason = pipelines.loss_reasons("lost")[1]
     wait_loaded(qtbot, page)
     stage = page.status_panel.combos["stage"]
+    before = stage.currentText()
     stage.setCurrentIndex(stage.findText("Lost"))
     stage.activated.emit(stage.currentIndex())
+    dialog = page.status_panel.reason_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
+    assert stage.currentText() == before and Deal.get_by_id(deal.id).stage.name != "Lost"
+    stage.setCurrentIndex(stage.findText("Lost"))
+    stage.activated.emit(stage.currentIndex())
+    dialog = page.status_panel.reason_dialog
+    dialog.reasons.setCurrentIndex(dialog.reasons.findText(reason.name))
+    qtbot.keyClicks(dialog.note, "Went with a competitor")
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
     saved = Deal.get_by_id(deal.id)
     assert saved.stage.name == "Lost"
     assert saved.loss_reason_id == reason.id

@@ -9,16 +9,20 @@ from desktopcrm.qt import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    Qt,
     QVBoxLayout,
     QWidget,
 )
 
 
 class ReasonDialog(QDialog):
+    """Pick a reason of the stage's kind, and optionally a note; accepted = move."""
+
     def __init__(self, stage: Stage, reasons: list[LossReason], parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ReasonDialog")
         self.setWindowTitle(f"Move to {stage.name}")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 18)
@@ -43,16 +47,3 @@ class ReasonDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-
-
-def ask_reason(
-    parent: QWidget, stage: Stage, reasons: list[LossReason]
-) -> tuple[LossReason, str] | None:
-    """Ask for the reason (modal); None when the user cancels."""
-    dialog = ReasonDialog(stage, reasons, parent)
-    try:
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return dialog.reasons.currentData(), dialog.note.text()
-    finally:
-        dialog.deleteLater()

@@ -15,7 +15,7 @@ from desktopcrm.models.records import (
     ProspectStatus,
     StageKind,
 )
-from desktopcrm.qt import QComboBox, QIcon, QLabel, QVBoxLayout, QWidget, Signal
+from desktopcrm.qt import QComboBox, QDialog, QIcon, QLabel, QVBoxLayout, QWidget, Signal
 from desktopcrm.services.errors import ServiceError
 from desktopcrm.services.record_details import RecordDetails
 from desktopcrm.views.context import AppContext
@@ -32,6 +32,7 @@ class StatusPanel(Card):
         self.setObjectName("Card")
         self._context = context
         self.details: RecordDetails | None = None
+        self.reason_dialog: QDialog | None = None  # open while a lost/unqualified move waits
         self.content = QWidget()
         self.layout_ = QVBoxLayout(self.content)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -176,17 +177,46 @@ class StatusPanel(Card):
         if value == record.stage_id:
             return None
         stage = next(c.stage for c in self.details.stages if c.stage.id == value)
-        reason, note = None, ""
         if stage.kind in (StageKind.LOST.value, StageKind.UNQUALIFIED.value):
-            from desktopcrm.views.record.reason_dialog import ask_reason
-
-            answer = ask_reason(self, stage, self.details.loss_reasons.get(stage.kind, []))
-            if answer is None:
-                self._fill(self.details)
-                return None
-            reason, note = answer
-        deals.move_deal(user, Deal.get_by_id(record.id), stage, reason, note)
+            self._ask_reason(stage)  # the move happens when the dialog is accepted
+            return None
+        deals.move_deal(user, Deal.get_by_id(record.id), stage)
         return "deal"
+
+    def _ask_reason(self, stage: Any) -> None:
+        """Ask why (window-modal, without a nested event loop); move when accepted."""
+        from desktopcrm.views.record.reason_dialog import ReasonDialog
+
+        assert self.details is not None
+        details = self.details
+        dialog = ReasonDialog(stage, details.loss_reasons.get(stage.kind, []), self)
+        self.reason_dialog = dialog
+
+        def finished(result: int) -> None:
+            self.reason_dialog = None
+            dialog.deleteLater()
+            if result != ReasonDialog.DialogCode.Accepted:
+                self._fill(details)  # the combo goes back to the deal's stage
+                return
+            self._move_with_reason(stage, dialog.reasons.currentData(), dialog.note.text())
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def _move_with_reason(self, stage: Any, reason: Any, note: str) -> None:
+        from desktopcrm.services import deals
+
+        if self.details is None:
+            return
+        try:
+            deals.move_deal(
+                self._context.user, Deal.get_by_id(self.details.record.id), stage, reason, note
+            )
+        except ServiceError as error:
+            self.show_refusal(str(error))
+            self._fill(self.details)
+            return
+        self.saved.emit("deal")
 
 
 def _pipelines(details: RecordDetails) -> set[Any]:
