@@ -11,12 +11,12 @@ from tests.gui.conftest import offscreen_popup_noise, show_active
 def test_opens_on_the_first_screen_with_only_real_screens(window: MainWindow) -> None:
     keys = [
         "dashboard", "leads", "contacts", "companies", "deals", "board", "calendar", "tasks",
-        "settings",
+        "mail", "settings",
     ]  # fmt: skip
     assert [s.key for s in window.screens] == keys
     assert window.current_key == "dashboard"
     assert window.top_bar.title.text() == "Dashboard"
-    assert window.sidebar.main_nav.count() == 8
+    assert window.sidebar.main_nav.count() == 9
     assert window.sidebar.system_nav.count() == 1
 
 
