@@ -231,17 +231,23 @@ def _with_thread_sizes(values: list[tuple[Any, ...]]) -> list[MailRow]:
     for account, thread in threads:
         by_account.setdefault(account, set()).add(thread)
     for account, thread_ids in by_account.items():
+        # Filtered by thread only (the account is checked below): with the account in the
+        # WHERE, SQLite walks the (account, folder, date, id) index over the whole mailbox
+        # instead of the thread index (200 ms for a page of a 250,000-message folder).
         query = (
-            MailMessage.select(MailMessage.thread_id, peewee.fn.COUNT(MailMessage.id))
+            MailMessage.select(
+                MailMessage.account, MailMessage.thread_id, peewee.fn.COUNT(MailMessage.id)
+            )
             .where(
-                MailMessage.account == account,
                 MailMessage.thread_id.in_(sorted(thread_ids)),
                 MailMessage.folder.not_in([Folder.TRASH.value, Folder.SPAM.value]),
             )
-            .group_by(MailMessage.thread_id)
+            .group_by(MailMessage.account, MailMessage.thread_id)
         )
-        for thread_id, count in rows(query):
-            sizes[(account, thread_id)] = count
+        wanted = str(account).replace("-", "")
+        for owner, thread_id, count in rows(query):
+            if str(owner).replace("-", "") == wanted:
+                sizes[(account, thread_id)] = count
     return [_row(row, sizes.get((row[1], row[3]), 1)) for row in values]
 
 

@@ -75,6 +75,7 @@ def test_folders_show_counts_with_unread_in_bold(screen: MailboxScreen, qtmodelt
         "Invoice address",
     ]
     assert screen.count_label.text() == "4 messages"
+    assert [row.thread_size for row in rows(screen)] == [3, 1, 3, 1]
     first = screen.model.index(0)
     assert first.data(Qt.ItemDataRole.AccessibleTextRole).startswith("Unread, From Marco Rossi")
     qtmodeltester.check(screen.model)
