@@ -18,7 +18,8 @@ from desktopcrm.models import ChangeLog, User
 from desktopcrm.models.custom_fields import CustomValue
 from desktopcrm.models.notes import Note
 from desktopcrm.models.records import Contact, Deal, Lead, Pipeline
-from desktopcrm.services import contacts
+from desktopcrm.models.search import SearchEntry
+from desktopcrm.services import contacts, demo
 from desktopcrm.services.demo import digest, fill_demo
 from desktopcrm.services.errors import PermissionDenied
 from desktopcrm.services.search import search
@@ -81,6 +82,25 @@ def test_same_seed_same_data_other_seed_other_data(tmp_path: Path) -> None:
         finally:
             close_workspace()
     assert digests[0] == digests[1] != digests[2]
+
+
+def test_batches_written_behind_hold_the_same_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many small batches (each committed by the writer thread while the next is made) give
+    the database one batch gives, change log and search index included."""
+    found = []
+    for name, batch in (("one", demo.BATCH), ("many", 37)):
+        monkeypatch.setattr(demo, "BATCH", batch)
+        ws = open_workspace(tmp_path / f"{name}.sqlite")
+        try:
+            result = fill_demo(ws.user, contacts=160, deals=60, leads=40, seed=9, today=TODAY)
+            logged = ChangeLog.select().count()
+            found.append((digest(), result.as_dict(), logged, SearchEntry.select().count()))
+        finally:
+            close_workspace()
+    assert found[0] == found[1]
+    assert found[1][1]["tasks"] > 0 and found[1][3] == found[1][1]["indexed"]
 
 
 def test_only_admins_fill_demo_data(workspace: Workspace) -> None:
