@@ -120,6 +120,7 @@ class MailBrowser(QTextBrowser):
     def allow_images(self, images: dict[str, bytes], html_body: str) -> None:
         """Show the body again with the downloaded remote images."""
         self.images = dict(images)
+        self.blocked.clear()
         position = self.verticalScrollBar().value()
         self.document().clear()
         self.setHtml(safe_html(html_body))

@@ -393,9 +393,9 @@ class MailReader(QWidget):
         self.context.message.emit(f"Fetching {attachment.filename or 'the attachment'}…")
 
         def work(_task: Any) -> str:
-            from desktopcrm.views.mail.attachments import save_message_attachment
+            from desktopcrm.services import mail
 
-            return str(save_message_attachment(user, message_id, attachment.part_index))
+            return str(mail.fetch_attachment(user, message_id, attachment.part_index))
 
         def opened(path: str) -> None:
             self.opened_files.append(path)
@@ -405,7 +405,7 @@ class MailReader(QWidget):
             from desktopcrm.sync.google_http import GoogleError
             from desktopcrm.views.operations import is_known_failure
 
-            if isinstance(error, GoogleError | KeyError) or is_known_failure(error):
+            if isinstance(error, GoogleError) or is_known_failure(error):
                 show_failure(self, "open the attachment", error)
             else:
                 import sys
