@@ -33,10 +33,29 @@ INBOX = 250_000
 SENT = 2_000
 FIRST_PAINT_TARGET_MS = 100.0
 JUMP_TARGET_MS = 250.0
-_WORDS = (
-    "renewal quote pilot invoice contract meeting call pricing seats support onboarding "
-    "training discount order delivery schedule proposal budget approval question update"
-).split()
+_WORDS = [
+    "renewal",
+    "quote",
+    "pilot",
+    "invoice",
+    "contract",
+    "meeting",
+    "call",
+    "pricing",
+    "seats",
+    "support",
+    "onboarding",
+    "training",
+    "discount",
+    "order",
+    "delivery",
+    "schedule",
+    "proposal",
+    "budget",
+    "approval",
+    "question",
+    "update",
+]
 _PEOPLE = [
     ("Marco", "Rossi"), ("Anna", "Weber"), ("Zoe", "Martin"), ("Li", "Wei"), ("Sara", "Costa"),
     ("Tom", "Baker"), ("Ines", "Moreau"), ("Jan", "Novak"), ("Ana", "Silva"), ("Olu", "Adeyemi"),
