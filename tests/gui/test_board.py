@@ -6,6 +6,7 @@ columns show."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -147,7 +148,7 @@ def test_drag_to_another_stage_between_two_cards(qtbot: Any, context: AppContext
     assert demo.view.currentIndex().row() == 1  # the moved card stays selected
 
 
-def test_totals_show_the_move_at_the_drop_and_the_database_confirms_them(
+def test_a_drop_is_saved_at_once_and_the_database_confirms_the_totals(
     qtbot: Any, context: AppContext, me: User
 ) -> None:
     add(me, "Alpha", "100", "Demo")
@@ -156,19 +157,46 @@ def test_totals_show_the_move_at_the_drop_and_the_database_confirms_them(
     screen = open_board(qtbot, context)
     incoming, demo = column(screen, "Incoming"), column(screen, "Demo")
     assert (incoming.count.text(), demo.count.text()) == ("2", "1")
+    saved: list[object] = []
+    screen.moved.connect(saved.append)
     screen.dropped(Drop(moving.id, incoming.stage, demo.stage, 0))
-    # At once, before the save has come back: both columns show the move.
-    assert Deal.get_by_id(moving.id).stage_id == stage("Incoming").id
+    assert saved == [moving.id]  # a local file: saved during the drop, no event loop needed
+    assert Deal.get_by_id(moving.id).stage_id == stage("Demo").id
     assert (incoming.count.text(), incoming.total.text()) == ("1", "€0 +1 currency")
     assert (demo.count.text(), demo.total.text()) == ("2", "€1,100")
     assert demo.forecast.text() == "Forecast €390"  # 100 x 40 % + 1,000.25 x 35 %
-    with qtbot.waitSignals([screen.moved, screen.totals_confirmed], order="strict"):
+    with qtbot.waitSignal(screen.totals_confirmed, timeout=5000):
         pass
-    assert Deal.get_by_id(moving.id).stage_id == stage("Demo").id
     fresh = board.column_totals(me, screen.pipeline, screen.filter)  # type: ignore[arg-type]
     for where in (incoming, demo):
         assert screen.totals[where.stage.id] == fresh[where.stage.id]
     assert (demo.count.text(), demo.total.text()) == ("2", "€1,100")
+
+
+def test_a_drop_while_another_writer_holds_the_file_is_saved_by_a_worker(
+    qtbot: Any, context: AppContext, me: User, tmp_path: Path
+) -> None:
+    moving = add(me, "Gamma", "1000")
+    screen = open_board(qtbot, context)
+    incoming, quote = column(screen, "Incoming"), column(screen, "Quote")
+    other = sqlite3.connect(tmp_path / "crm.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another program writing
+    try:
+        screen.dropped(Drop(moving.id, incoming.stage, quote.stage, 0))
+        # Not saved yet, and the board did not wait: the card and the totals show the move.
+        assert screen._moving == 1
+        assert Deal.get_by_id(moving.id).stage_id == stage("Incoming").id
+        assert names(screen, "Quote") == ["Gamma"]
+        assert (incoming.count.text(), quote.count.text()) == ("0", "1")
+        assert quote.total.text() == "€1,000"
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    with qtbot.waitSignal(screen.moved, timeout=5000):
+        pass
+    assert Deal.get_by_id(moving.id).stage_id == stage("Quote").id
+    qtbot.waitUntil(lambda: not screen._confirm_timer.isActive(), timeout=5000)
+    assert (incoming.count.text(), quote.count.text()) == ("0", "1")
 
 
 def test_drag_reorders_within_a_stage(qtbot: Any, context: AppContext, me: User) -> None:

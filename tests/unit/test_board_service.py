@@ -4,11 +4,12 @@ reasons, undo and the version conflict."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from decimal import Decimal
 
 import pytest
 
-from desktopcrm.models import ChangeLog, StaleRecordError, User, utcnow
+from desktopcrm.models import ChangeLog, StaleRecordError, User, database, utcnow
 from desktopcrm.models.records import Contact, Deal, LossReason, Pipeline, Stage
 from desktopcrm.models.search import SearchEntry
 from desktopcrm.services import board, contacts, deals, search, tags, tasks
@@ -204,6 +205,24 @@ def test_a_move_leaves_the_search_entry_and_a_changed_name_is_indexed(
     deals.move_deal(me, row, stage("Quote"))
     assert [h.record_id for h in search.search(me, "pump")] == [d.id]
     assert search.search(me, "boiler") == []
+
+
+def test_move_now_refuses_to_wait_for_another_writer(workspace: Workspace) -> None:
+    me = workspace.user
+    d = deal(me, "A", "10")
+    other = sqlite3.connect(workspace.location.path, isolation_level=None)  # type: ignore[arg-type]
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(board.Busy):
+            board.move_card_now(me, d.id, d.version, stage("Demo"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    row = Deal.get_by_id(d.id)
+    assert (row.stage_id, row.version) == (stage("Incoming").id, d.version)
+    assert database.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000  # as it was
+    moved, _ = board.move_card_now(me, d.id, d.version, stage("Demo"))
+    assert Deal.get_by_id(d.id).stage_id == stage("Demo").id == moved.stage_id
 
 
 def test_undo_gives_back_the_days_in_stage(workspace: Workspace) -> None:

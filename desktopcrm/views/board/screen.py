@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import lru_cache, partial
 from typing import Any
 
-from desktopcrm.models import User
+from desktopcrm.models import DatabaseMode, User
 from desktopcrm.models.attachments import Tag
 from desktopcrm.models.errors import StaleRecordError
 from desktopcrm.models.records import LossReason, Pipeline, Stage, StageKind
@@ -62,6 +62,9 @@ log = logging.getLogger("desktopcrm.views.board")
 #: Cards read with the columns (more than a tall window shows); the rest as they are shown.
 FIRST_CARDS = 14
 REFRESH_DEBOUNCE_MS = 120
+#: The read that confirms a move's totals waits this long (the move is painted first; moves in
+#: quick succession are confirmed by one read).
+CONFIRM_AFTER_MS = 150
 #: Tables whose changes may change what the board shows.
 WATCHED = frozenset(
     {"deal", "tag", "record_tag", "task", "stage", "pipeline", "users", "contact", "loss_reason"}
@@ -272,6 +275,11 @@ class BoardScreen(QWidget):
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_DEBOUNCE_MS)
         self._refresh_timer.timeout.connect(lambda: self.refresh(check=True))
+        self._to_confirm: set[uuid.UUID] = set()
+        self._confirm_timer = QTimer(self)
+        self._confirm_timer.setSingleShot(True)
+        self._confirm_timer.setInterval(CONFIRM_AFTER_MS)
+        self._confirm_timer.timeout.connect(self._confirm_totals)
 
         self.bar.changed.connect(self.apply_filter)
         self.bar.pipeline_changed.connect(lambda: self.load(rebuild=True))
@@ -675,10 +683,9 @@ class BoardScreen(QWidget):
     ) -> None:
         user = self.context.user
 
-        def work(_task: Task) -> Moved:
-            deal, where = board.move_card(
-                user, card.id, version, stage, after=after, before=before, reason=reason, note=note
-            )
+        def move(how: Any) -> Moved:  # how: board.move_card or board.move_card_now
+            deal, where = how(user, card.id, version, stage, after=after, before=before,
+                              reason=reason, note=note)  # fmt: skip
             moved = Moved(card.id, card.name, stage, where, deal.version, source=source)
             moved.card = replace(
                 card,
@@ -690,6 +697,24 @@ class BoardScreen(QWidget):
                 loss_note=deal.loss_note,
             )
             return moved
+
+        if self.context.location.mode is DatabaseMode.LOCAL:
+            # A few ms on this thread, without a round trip through a worker; a worker (which
+            # waits its turn) only when another writer holds the file.
+            self._moving += 1
+            try:
+                result = move(board.move_card_now)
+            except board.Busy:
+                self._moving -= 1
+            except Exception as error:  # what a worker would report: a conflict, a refusal
+                self._not_saved(card.id, card.name, error)
+                return
+            else:
+                self._saved(False, result)
+                return
+
+        def work(_task: Task) -> Moved:
+            return move(board.move_card)
 
         self._run_move(work, card.id, card.name, "move the deal")
 
@@ -712,7 +737,8 @@ class BoardScreen(QWidget):
             if column is not None and column.model.row_of(moved.deal_id) >= 0:
                 column.model.put(moved.card)
         if moved.source is not None:  # its totals were shifted at the drop: confirm them
-            self._confirm_totals({moved.source.id, moved.stage.id})
+            self._to_confirm.update((moved.source.id, moved.stage.id))
+            self._confirm_timer.start()
         else:
             self._set_totals(moved.totals)
         for entry in self.undo_stack:
@@ -736,11 +762,13 @@ class BoardScreen(QWidget):
             QTimer.singleShot(0, self._after_read)
         self.moved.emit(moved.deal_id)
 
-    def _confirm_totals(self, stage_ids: set[uuid.UUID]) -> None:
-        """Read the moved card's columns' totals again (what ``shift_totals`` worked out,
+    def _confirm_totals(self) -> None:
+        """Read the moved cards' columns' totals again (what ``shift_totals`` worked out,
         as the database says it, with whatever others changed meanwhile)."""
         user, pipeline, flt = self.context.user, self.pipeline, self.filter
-        assert pipeline is not None
+        stage_ids, self._to_confirm = self._to_confirm, set()
+        if pipeline is None or not stage_ids:
+            return
         shifts = self._shifts
 
         def work(_task: Task) -> dict[uuid.UUID, ColumnTotals]:
