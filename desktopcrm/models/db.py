@@ -549,8 +549,16 @@ _PEEWEE_ERRORS = peewee.__exception_wrapper__  # type: ignore[attr-defined]
 ROWS_PER_INSERT = 2000
 
 
-def insert_many(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (tuples of driver values, in ``columns`` order) into ``table``.
+def insert_many(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    on_conflict_ignore: bool = False,
+) -> None:
+    """Insert ``rows`` (tuples of driver values, in ``columns`` order) into ``table``; with
+    ``on_conflict_ignore``, rows that break a unique index are skipped (``ON CONFLICT DO
+    NOTHING``, SQLite and PostgreSQL alike).
 
     On SQLite, a few thousand rows go into each statement (``VALUES (...), (...), ...``, as many
     as the driver's bound-parameter limit allows), not one statement per row as
@@ -563,11 +571,12 @@ def insert_many(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         return
     db = database.obj
     names = ", ".join(f'"{c}"' for c in columns)
+    tail = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
     with _PEEWEE_ERRORS:
         cursor = db.cursor()
         if not isinstance(db, peewee.SqliteDatabase):
             marks = ", ".join([db.param] * len(columns))
-            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+            cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks}){tail}', rows)
             return
         limit = db.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         per = max(1, min(ROWS_PER_INSERT, limit // len(columns)))
@@ -578,5 +587,6 @@ def insert_many(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
             sql = statements.get(len(chunk))
             if sql is None:
                 values = ", ".join([one] * len(chunk))
-                sql = statements[len(chunk)] = f'INSERT INTO "{table}" ({names}) VALUES {values}'
+                sql = f'INSERT INTO "{table}" ({names}) VALUES {values}{tail}'
+                statements[len(chunk)] = sql
             cursor.execute(sql, list(itertools.chain.from_iterable(chunk)))

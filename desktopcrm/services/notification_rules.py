@@ -117,6 +117,9 @@ def _advance(user: User, seq: int) -> None:
 # --------------------------------------------------------------------------- evaluation
 
 
+_Parsed = tuple[ChangeLog, dict[str, Any]]  # a change-log row and its parsed changes
+
+
 @dataclass(frozen=True)
 class _Hit:
     row: ChangeLog
@@ -126,7 +129,8 @@ class _Hit:
 
 
 class _Names:
-    """Display names read once per batch: records, users, stages, lead statuses, tasks."""
+    """Display names of the rows that notify, read once per batch: records, users, stages,
+    lead statuses, tasks."""
 
     def __init__(self, rows: Sequence[ChangeLog], hits: Iterable[tuple[str, uuid.UUID]]) -> None:
         pairs: list[tuple[str | None, uuid.UUID | None]] = list(hits)
@@ -137,8 +141,7 @@ class _Names:
         pairs += [(t.record_type, t.record_id) for t in self.tasks.values() if t.record_id]
         pairs += [(r.table_name, r.row_id) for r in rows if r.table_name != "task"]
         self.records = link_titles(pairs)
-        user_ids = {r.user_id for r in rows if r.user_id}
-        self.users = {u.id: u.name for u in User.select().where(User.id.in_(list(user_ids)))}
+        self.users = {u.id: u.name for u in User.select(User.id, User.name)}  # a few dozen
         self.stages = {s.id: s.name for s in Stage.select(Stage.id, Stage.name)}
         self.statuses = {s.id: s.name for s in LeadStatus.select(LeadStatus.id, LeadStatus.name)}
 
@@ -149,35 +152,35 @@ class _Names:
         return self.users.get(row.user_id, "someone") if row.user_id else "an import or sync"
 
 
-def _rule_hits(rule: NotificationRule, rows: Sequence[ChangeLog]) -> list[_Hit]:
+def _rule_hits(rule: NotificationRule, by_table: dict[str, list[_Parsed]]) -> list[_Hit]:
+    """The rows (grouped by table) that fire one of ``rule``'s triggers, before its filter."""
     table = RULE_KINDS.get(str(rule.kind))
     if table is None:
         return []
     triggers = rule.trigger_set
-    link_type = "contact" if table == "contact" else table
     hits: list[_Hit] = []
-    for row in rows:
-        changes = row.changed
-        if row.table_name == table:
-            if Trigger.CREATED in triggers and row.operation == "insert":
+    created = Trigger.CREATED in triggers
+    status = Trigger.STAGE_CHANGED in triggers
+    owner = Trigger.OWNER_CHANGED in triggers
+    fields = _STATUS_FIELDS[table]
+    if created or status or owner:
+        for row, changes in by_table.get(table, ()):
+            operation = row.operation
+            if created and operation == "insert":
                 hits.append(_Hit(row, changes, row.row_id, Trigger.CREATED))
-            if row.operation != "update":
+            if operation != "update":
                 continue
-            if Trigger.STAGE_CHANGED in triggers and any(
-                f in changes for f in _STATUS_FIELDS[table]
-            ):
+            if status and any(f in changes for f in fields):
                 hits.append(_Hit(row, changes, row.row_id, Trigger.STAGE_CHANGED))
-            if Trigger.OWNER_CHANGED in triggers and "owner" in changes:
+            if owner and "owner" in changes:
                 hits.append(_Hit(row, changes, row.row_id, Trigger.OWNER_CHANGED))
-        elif (
-            row.table_name == "task"
-            and Trigger.TASK_ADDED in triggers
-            and row.operation == "insert"
-            and changes.get("record_type") == link_type
-        ):
-            record_id = _uuid(changes.get("record_id"))
-            if record_id is not None:
-                hits.append(_Hit(row, changes, record_id, Trigger.TASK_ADDED))
+    if Trigger.TASK_ADDED in triggers:
+        for row, changes in by_table.get("task", ()):
+            if row.operation == "insert" and changes.get("record_type") == table:
+                record_id = _uuid(changes.get("record_id"))
+                if record_id is not None:
+                    hits.append(_Hit(row, changes, record_id, Trigger.TASK_ADDED))
+    hits.sort(key=lambda h: h.row.seq)
     return hits
 
 
@@ -203,16 +206,24 @@ def _rule_body(hit: _Hit, kind: str, names: _Names) -> str:
     return f"Status changed by {who}"
 
 
-def _assigned(user: User, rows: Sequence[ChangeLog], names: _Names) -> list[NewEntry]:
-    found: list[NewEntry] = []
-    for row in rows:
+def _assigned_rows(user: User, rows: Sequence[tuple[ChangeLog, dict[str, Any]]]) -> list[ChangeLog]:
+    """The rows that hand a lead, deal or task to ``user``."""
+    found: list[ChangeLog] = []
+    for row, changes in rows:
         field_kind = _ASSIGNED.get(row.table_name)
         if field_kind is None:
             continue
-        name, kind, word = field_kind
-        changed, value = _new_value(row, row.changed, name)
-        if not changed or _uuid(value) != user.id:
-            continue
+        changed, value = _new_value(row, changes, field_kind[0])
+        if changed and _uuid(value) == user.id:
+            found.append(row)
+    return found
+
+
+def _assigned(rows: Sequence[ChangeLog], names: _Names) -> list[NewEntry]:
+    """The "assigned to you" entries of ``rows`` (from ``_assigned_rows``)."""
+    found: list[NewEntry] = []
+    for row in rows:
+        _field, kind, word = _ASSIGNED[row.table_name]
         if row.table_name == "task":
             task = names.tasks.get(row.row_id)
             title = task.title if task is not None else str(row.changed.get("title", ""))
@@ -238,22 +249,18 @@ def _assigned(user: User, rows: Sequence[ChangeLog], names: _Names) -> list[NewE
 
 
 def entries_for(user: User, rows: Sequence[ChangeLog]) -> list[NewEntry]:
-    """What ``rows`` (other people's changes) notify ``user`` of, before delivery choices."""
-    user_rules = [r for r in notifications.rules(user) if r.delivery != Delivery.OFF.value]
-    by_rule = [(rule, _rule_hits(rule, rows)) for rule in user_rules]
-    names = _Names(
-        rows,
-        (
-            (
-                "contact" if RULE_KINDS.get(str(rule.kind)) == "contact" else str(rule.kind),
-                h.record_id,
-            )
-            for rule, hits in by_rule
-            for h in hits
-        ),
-    )
-    found = _assigned(user, rows, names)
-    for rule, hits in by_rule:
+    """What ``rows`` (other people's changes) notify ``user`` of, before delivery choices.
+    Each row's changes are parsed once; names are read only for the rows that notify."""
+    parsed = [(row, row.changed) for row in rows]
+    by_table: dict[str, list[_Parsed]] = {}
+    for item in parsed:
+        by_table.setdefault(item[0].table_name, []).append(item)
+    assigned = _assigned_rows(user, parsed)
+    matched: list[tuple[NotificationRule, _Hit]] = []
+    for rule in notifications.rules(user):
+        if rule.delivery == Delivery.OFF.value:
+            continue
+        hits = _rule_hits(rule, by_table)
         if not hits:
             continue
         try:
@@ -263,22 +270,34 @@ def entries_for(user: User, rows: Sequence[ChangeLog]) -> list[NewEntry]:
         except ServiceError as exc:  # e.g. a custom field of its filter was deleted
             log.warning("notification rule %s skipped: %s", rule.name, exc)
             continue
-        table = RULE_KINDS[str(rule.kind)]
-        for hit in hits:
-            if hit.record_id not in matching:
-                continue
-            found.append(
-                NewEntry(
-                    f"seq:{hit.row.seq}:rule:{rule.id.hex}:{hit.trigger.value}",
-                    NotificationKind.RULE,
-                    f"{rule.name}: {names.record(hit.record_id) or '(no name)'}",
-                    _rule_body(hit, str(rule.kind), names),
-                    table,
-                    hit.record_id,
-                    rule_id=rule.id,
-                    delivery=Delivery(rule.delivery),
-                )
+        matched += [(rule, h) for h in hits if h.record_id in matching]
+    if not assigned and not matched:
+        return []
+    used = {r.seq: r for r in assigned} | {h.row.seq: h.row for _, h in matched}
+    names = _Names(
+        list(used.values()),
+        (
+            (
+                "contact" if RULE_KINDS.get(str(rule.kind)) == "contact" else str(rule.kind),
+                h.record_id,
             )
+            for rule, h in matched
+        ),
+    )
+    found = _assigned(assigned, names)
+    for rule, hit in matched:
+        found.append(
+            NewEntry(
+                f"seq:{hit.row.seq}:rule:{rule.id.hex}:{hit.trigger.value}",
+                NotificationKind.RULE,
+                f"{rule.name}: {names.record(hit.record_id) or '(no name)'}",
+                _rule_body(hit, str(rule.kind), names),
+                RULE_KINDS[str(rule.kind)],
+                hit.record_id,
+                rule_id=rule.id,
+                delivery=Delivery(rule.delivery),
+            )
+        )
     found.sort(key=lambda e: int(e.key.split(":")[1]))
     return found
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktopcrm.models import User, database, utcnow, write_transaction
+from desktopcrm.models.db import insert_many
 from desktopcrm.models.notifications import (
     DEFAULT_DELIVERY,
     PREDEFINED,
@@ -201,6 +202,20 @@ def delete_rule(actor: User, rule: NotificationRule) -> None:
 # --------------------------------------------------------------------------- the centre
 
 
+#: The columns of an ``Entry``, in its order (``read_at`` last: read or not).
+_ENTRY_FIELDS = (
+    Notification.id,
+    Notification.kind,
+    Notification.title,
+    Notification.body,
+    Notification.record_type,
+    Notification.record_id,
+    Notification.delivery,
+    Notification.created_at,
+    Notification.read_at,
+)
+
+
 def _entry(row: Notification) -> Entry:
     return Entry(
         row.id,
@@ -213,6 +228,21 @@ def _entry(row: Notification) -> Entry:
         row.created_at,
         row.read_at is not None,
     )
+
+
+_COLUMNS = (
+    "user_id",
+    "key",
+    "kind",
+    "rule_id",
+    "title",
+    "body",
+    "record_type",
+    "record_id",
+    "delivery",
+    "created_at",
+    "claim",
+)
 
 
 def post(user: User, entries: Sequence[NewEntry], *, now: dt.datetime | None = None) -> list[Entry]:
@@ -245,15 +275,33 @@ def post(user: User, entries: Sequence[NewEntry], *, now: dt.datetime | None = N
         )
     if not rows:
         return []
+    fields = [Notification._meta.fields[name] for name in _COLUMNS]
+    values = [tuple(f.db_value(row[f.name]) for f in fields) for row in rows]
     with write_transaction():
-        for start in range(0, len(rows), 200):
-            Notification.insert_many(rows[start : start + 200]).on_conflict_ignore().execute()
+        insert_many(Notification._meta.table_name, _COLUMNS, values, on_conflict_ignore=True)
         mine = list(
-            Notification.select()
+            Notification.select(*_ENTRY_FIELDS)
             .where(Notification.user_id == user.id, Notification.claim == token)
             .order_by(Notification.id)
+            .tuples()  # no model objects: a poll can post thousands
         )
-    return [_entry(row) for row in mine]
+    return [_entry_of(values) for values in mine]
+
+
+def _entry_of(values: Any) -> Entry:
+    """An ``Entry`` from a row of ``_ENTRY_FIELDS``."""
+    (entry_id, kind, title, body, record_type, record_id, delivery, created_at, read_at) = values
+    return Entry(
+        entry_id,
+        kind,
+        title,
+        body,
+        record_type,
+        record_id,
+        delivery,
+        created_at,
+        read_at is not None,
+    )
 
 
 def recent(user: User, limit: int = 50) -> list[Entry]:
