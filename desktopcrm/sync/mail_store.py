@@ -133,6 +133,7 @@ def store_batch(
     added = 0
     with write_transaction():
         existing = known_gmail_ids(account, [p.gmail_id for p in batch])
+        queued = _outbox_rows(account, [p.values["message_id"] for p in batch])
         address_rows: list[tuple[int, str, str]] = []
         attachment_rows: list[tuple[int, int, str, str, int, str]] = []
         link_values: list[tuple[int, str, Any]] = []
@@ -150,7 +151,7 @@ def store_batch(
             values["folder"] = folder_for(
                 values["labels"].split(), matched=matched, from_team=from_team
             ).value
-            message_id = _adopt_outbox_row(account, values)
+            message_id = _adopt_outbox_row(queued, values)
             if message_id is None:
                 message_id = int(MailMessage.insert(account=account.id, **values).execute())
                 added += 1
@@ -167,33 +168,36 @@ def store_batch(
             insert_many(MailAttachment._meta.table_name, columns, attachment_rows)
         if link_values:
             insert_many("mail_link", ("message_id", "record_type", "record_id"), link_values)
-        for thread_id, latest in replied_threads.items():
-            MailMessage.update(replied=True).where(
-                MailMessage.account == account.id,
-                MailMessage.thread_id == thread_id,
-                MailMessage.labels.contains("SENT"),
-                MailMessage.date <= latest,
-                MailMessage.replied == False,  # noqa: E712
-            ).execute()
+        _mark_replied(account, replied_threads)
         if added:
             log_change("mail_message", account.id, "sync", 0, {"added": added})
     return added
 
 
-def _adopt_outbox_row(account: MailAccount, values: Mapping[str, Any]) -> int | None:
+# The lookups below name only the column of the index they need (message_id, thread_id) and
+# check the account in Python: with an account condition as well, SQLite without statistics
+# picks the (account, folder, date, id) index and reads every message of the account, which
+# made storing a batch cost O(stored messages).
+
+
+def _outbox_rows(account: MailAccount, message_ids: Sequence[str]) -> dict[str, int]:
+    """Our queued (not yet synced) messages among ``message_ids``: Message-ID -> row id."""
+    wanted = list({m for m in message_ids if m})
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        query = MailMessage.select(
+            MailMessage.id, MailMessage.message_id, MailMessage.account, MailMessage.gmail_id
+        ).where(MailMessage.message_id.in_(wanted[start : start + 500]))
+        for row_id, message_id, account_id, gmail_id in rows(query):
+            if account_id == account.id and str(gmail_id).startswith("outbox:"):
+                found.setdefault(message_id, int(row_id))
+    return found
+
+
+def _adopt_outbox_row(queued: dict[str, int], values: Mapping[str, Any]) -> int | None:
     """A message we queued and Gmail now reports: fill in its local row instead of adding one."""
-    if not values["message_id"]:
-        return None
-    row = (
-        MailMessage.select(MailMessage.id)
-        .where(
-            MailMessage.account == account.id,
-            MailMessage.message_id == values["message_id"],
-            MailMessage.gmail_id.startswith("outbox:"),
-        )
-        .first()
-    )
-    if row is None:
+    row_id = queued.pop(values["message_id"], None) if values["message_id"] else None
+    if row_id is None:
         return None
     MailMessage.update(
         gmail_id=values["gmail_id"],
@@ -203,8 +207,35 @@ def _adopt_outbox_row(account: MailAccount, values: Mapping[str, Any]) -> int | 
         queued=False,
         size=values["size"],
         updated_at=utcnow(),
-    ).where(MailMessage.id == row.id).execute()
-    return int(row.id)
+    ).where(MailMessage.id == row_id).execute()
+    return row_id
+
+
+def _mark_replied(account: MailAccount, latest_by_thread: Mapping[str, dt.datetime]) -> None:
+    """Our sent messages in these threads, older than someone's message there, were replied to."""
+    threads = list(latest_by_thread)
+    replied: list[int] = []
+    for start in range(0, len(threads), 500):
+        query = MailMessage.select(
+            MailMessage.id,
+            MailMessage.thread_id,
+            MailMessage.account,
+            MailMessage.labels,
+            MailMessage.date,
+            MailMessage.replied,
+        ).where(MailMessage.thread_id.in_(threads[start : start + 500]))
+        for row_id, thread_id, account_id, labels, date, was_replied in rows(query):
+            if (
+                account_id == account.id
+                and not was_replied
+                and "SENT" in labels.split()
+                and date <= latest_by_thread[thread_id]
+            ):
+                replied.append(int(row_id))
+    for start in range(0, len(replied), 500):
+        MailMessage.update(replied=True).where(
+            MailMessage.id.in_(replied[start : start + 500])
+        ).execute()
 
 
 def set_labels(
