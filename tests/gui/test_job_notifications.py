@@ -210,3 +210,29 @@ def test_calendar_export_and_import_notify(
     ]
     [back] = Task.live()
     assert (back.id, back.title, back.due_at, back.reminder) == (task.id, "Call back", start, "15m")
+
+
+def test_the_centre_checks_the_mail_accounts(qtbot: Any, window: MainWindow) -> None:
+    """A sync problem recorded on an account (by the window's sync or another process) shows
+    at the centre's next check, once."""
+    from desktopcrm.models.mail import MailAccount
+
+    centre = started(qtbot, window)
+    me = window.context.user
+    account = MailAccount(email="me@example.com", user=me, client_id="c", sync_state="incremental")
+    account.save()
+    check = centre.check
+    with qtbot.waitSignal(centre.updated):
+        check()
+    assert centre.bell.badge_text() == ""
+    MailAccount.update(
+        sync_state="needs_sign_in", last_error="Google refused the sign-in: Sign in again."
+    ).where(MailAccount.id == account.id).execute()
+    with qtbot.waitSignal(centre.posted, timeout=10_000) as posted:
+        check()
+    assert [e.title for e in posted.args[0]] == ["Gmail sync needs you: me@example.com"]
+    assert centre.bell.badge_text() == "1"
+    with qtbot.waitSignal(centre.updated):
+        check()
+    assert centre.bell.badge_text() == "1"
+    assert panel_titles(centre) == ["Gmail sync needs you: me@example.com"]

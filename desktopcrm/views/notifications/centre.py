@@ -5,7 +5,8 @@ the bell's count, the panel's entries and the tray's desktop messages up to date
 attached, after the first paint) puts the bell in the top bar and checks at once, then every
 ``POLL_MS`` and soon after another app commits (``database_changed``). Each check is one
 ``Operation``: ``notification_rules.evaluate`` (other people's changes since this user's
-cursor) and the centre's newest entries. The reminder scheduler hands its reminders to
+cursor), the sync problems of the user's mail accounts (``services.sync_notifications``)
+and the centre's newest entries. The reminder scheduler hands its reminders to
 ``reminders()``, which posts them per the user's preferences; background work (imports,
 exports) posts its own and hands them over through ``context.notified``.
 """
@@ -134,8 +135,9 @@ class NotificationCentre(QObject):
 
         def work(_task: Task) -> CentreState:
             from desktopcrm.services import notification_rules, notifications
+            from desktopcrm.services.sync_notifications import check_accounts
 
-            added = notification_rules.evaluate(user)
+            added = notification_rules.evaluate(user) + check_accounts(user)
             return CentreState(
                 added, notifications.unread_count(user), notifications.recent(user, SHOWN)
             )
