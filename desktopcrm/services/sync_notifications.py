@@ -66,8 +66,8 @@ def problem_of(account: MailAccount, now: dt.datetime | None = None) -> SyncProb
             "sign_in",
             since,
             sign_in_title(account.email),
-            (error + " " if error else "")
-            + "Sign in again in Settings › Mail accounts; mail waits until then.",
+            "Sign in again in Settings › Mail accounts; mail waits until then."
+            + (f" ({error})" if error else ""),
         )
     if error and any(mark in error for mark in _RATE_MARKS):
         failing_since = since or account.created_at
