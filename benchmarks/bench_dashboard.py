@@ -1,10 +1,11 @@
 """Dashboard at scale: the 100,000-contact / 20,000-deal demo database in the real window.
 
-1. Switch from Settings to the Dashboard (its module imported and the screen built on the way,
-   as on a first visit), as the admin (everyone's activity): time until the first paint of the
-   screen, its cards with placeholders where their content goes (< 300 ms), and, reported
-   apart, until each card is painted with its data (the feed's first page, the figures, the
-   tasks and appointments; no target).
+1. Switch from Settings to the Dashboard (the screen built on the way, as on a first visit;
+   its module imported on the way unless the window's warm-up did it first), as the admin
+   (everyone's activity): time until the first paint of the screen, its cards with
+   placeholders where their content goes (< 300 ms), and, reported apart, until each card is
+   painted with its data (the feed's first page, the figures, the tasks and appointments; no
+   target).
 2. The feed while scrolling down: every read holds at most one page (``activity.PAGE``);
    the largest page read, how many, and the time from the scroll to the rows (p50, p95).
 3. The services alone (no target): ``load_dashboard`` and ``feed_page`` as the admin, the
@@ -65,16 +66,16 @@ def measure(database: Path) -> list[dict[str, Any]]:
     theme.apply()
     workspace = open_workspace(database)
     context = AppContext(workspace, theme=theme)
-    # Settings is the screen shown when the workspace is attached, so the Dashboard (its
-    # module, babel...) is imported and built during the measured switch, as on a first visit.
+    # Settings is the screen shown when the workspace is attached, so the Dashboard is built
+    # during the measured switch, as on a first visit (its module is imported by then if the
+    # window's warm-up got to it: reported).
     window = MainWindow(None, remember_state=False)
     window.show_screen("settings")
     window.attach(context)
     window.resize(1440, 900)
     window.show()
     settle(app, 0.5)
-    if "desktopcrm.views.dashboard.screen" in sys.modules:
-        raise BenchmarkError("the dashboard module was imported before the measured switch")
+    imported_before = "desktopcrm.views.dashboard.screen" in sys.modules
     results: list[dict[str, Any]] = []
 
     class Paints(QObject):
@@ -126,6 +127,7 @@ def measure(database: Path) -> list[dict[str, Any]]:
             "benchmark": f"{NAME}.first_paint",
             "first_paint_ms": first_ms,
             "built_ms": round((built - start) * 1000, 1),
+            "module_imported_before": imported_before,
             "feed_painted_ms": ms["feed"],
             "figures_painted_ms": ms["figures"],
             "agenda_painted_ms": ms["agenda"],
