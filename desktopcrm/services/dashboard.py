@@ -270,6 +270,7 @@ def due_tasks(
 ) -> DueTasks:
     """The open tasks assigned within ``scope`` that are overdue or due later today."""
     from desktopcrm.services import tasks  # imported here: the screen imports this module
+
     owners = scope_user_ids(user, scope or scopes_for(user)[0])
     now = now or utcnow()
     _, end_of_today = tasks.day_bounds(now, tz)
@@ -342,6 +343,7 @@ def upcoming_appointments(
 ) -> list[AppointmentRow]:
     """The next ``limit`` appointments of ``scope`` that have not ended, within ``days``."""
     from desktopcrm.services import calendar, tasks
+
     owners = scope_user_ids(user, scope or scopes_for(user)[0])
     now = now or utcnow()
     found = [
