@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from desktopcrm.models import ChangeLog, User, write_transaction
+from desktopcrm.models import ChangeLog, User, database, write_transaction
 from desktopcrm.models.notifications import (
     RULE_KINDS,
     Delivery,
@@ -62,9 +62,9 @@ _STATUS_FIELDS = {
     "contact": ("prospect_status", "customer_status"),
 }
 _WORDS = {"deal": "Deal", "lead": "Lead", "person": "Person", "company": "Company"}
-#: PostgreSQL: each user's gap tracker in this process, and a lock so two windows of the same
-#: user do not evaluate at once here.
-_trackers: dict[uuid.UUID, tuple[GapTracker, threading.Lock]] = {}
+#: PostgreSQL: each user's gap tracker in this process (per open database), and a lock so two
+#: windows of the same user do not evaluate at once here.
+_trackers: dict[tuple[int, uuid.UUID], tuple[GapTracker, threading.Lock]] = {}
 _trackers_lock = threading.Lock()
 
 
@@ -306,10 +306,11 @@ def _tracker(user: User, start: int) -> tuple[GapTracker, threading.Lock] | None
     """This process's gap tracker for ``user`` (PostgreSQL only), picked up at ``start``."""
     if not reads_out_of_order():
         return None
+    key = (id(database.obj), user.id)  # a database opened again starts afresh
     with _trackers_lock:
-        found = _trackers.get(user.id)
+        found = _trackers.get(key)
         if found is None:
-            found = _trackers[user.id] = (GapTracker(start), threading.Lock())
+            found = _trackers[key] = (GapTracker(start), threading.Lock())
     return found
 
 
