@@ -9,7 +9,10 @@ Figures (one JSON object per line):
 - ``initial_sync``: messages, seconds, quota units spent per second against the quota
   (``quota_use`` = spent / allowed; target >= 0.90), 429 answers, peak memory of this process
   (target < 300 MB).
-- ``incremental_sync``: seconds to sync 100 new messages by history (target < 2 s).
+- ``incremental_sync``: seconds to sync 100 new messages by history (target < 2 s), median
+  of ``--rounds`` rounds at the same quota (the client spends it as Gmail counts it: a moving
+  average that allows a one-second burst; rounds start a second apart, as sync rounds are
+  minutes apart in use), with the 429 answers they got.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import emit, fail
+from _common import emit, fail, median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -69,7 +72,7 @@ def serve(quota: int, messages: int, conn: Any) -> None:
     fake.stop()
 
 
-def measure(quota: int, messages: int, workers: int) -> list[dict[str, Any]]:
+def measure(quota: int, messages: int, workers: int, rounds: int) -> list[dict[str, Any]]:
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.Process(target=serve, args=(quota, messages, child), daemon=True)
     server.start()
@@ -78,6 +81,7 @@ def measure(quota: int, messages: int, workers: int) -> list[dict[str, Any]]:
     os.environ["DESKTOPCRM_GOOGLE_TOKEN_URL"] = token
     import keyring
 
+    from desktopcrm.models.mail import MailAccount
     from desktopcrm.services.workspace import open_workspace
     from desktopcrm.sync.accounts import add_account
     from desktopcrm.sync.manager import ClientOptions, make_sync
@@ -108,20 +112,26 @@ def measure(quota: int, messages: int, workers: int) -> list[dict[str, Any]]:
             "target_quota_use": QUOTA_USE_TARGET, "target_memory_mb": MEMORY_TARGET_MB,
             "ok": use >= QUOTA_USE_TARGET and peak_mb < MEMORY_TARGET_MB,
         })  # fmt: skip
-        parent.send(("add", 100))
-        parent.recv()
-        # the incremental figure is about the sync, not the quota: a quota that allows it
-        from desktopcrm.models.mail import MailAccount
-
-        MailAccount.update(quota_units_per_second=10_000).execute()
-        start = time.perf_counter()
-        fresh = MailAccount.get_by_id(account.id)
-        inc = make_sync(fresh, options, threading.Event()).run_round()
-        elapsed = time.perf_counter() - start
+        times: list[float] = []
+        limited_before = limited
+        inc = None
+        for _ in range(rounds):
+            parent.send(("add", 100))
+            parent.recv()
+            time.sleep(1.0)
+            fresh = MailAccount.get_by_id(account.id)
+            start = time.perf_counter()
+            inc = make_sync(fresh, options, threading.Event()).run_round()
+            times.append(time.perf_counter() - start)
+        parent.send("units")
+        _, limited = parent.recv()
+        assert inc is not None
         results.append({
             "benchmark": NAME, "figure": "incremental_sync", "messages": inc.added,
-            "kind": inc.kind, "seconds": round(elapsed, 3),
-            "target_s": INCREMENTAL_TARGET_S, "ok": elapsed < INCREMENTAL_TARGET_S,
+            "kind": inc.kind, "rounds": rounds, "seconds": median(times),
+            "seconds_max": round(max(times), 3), "quota_units_per_s": quota,
+            "rate_limited_429": limited - limited_before,
+            "target_s": INCREMENTAL_TARGET_S, "ok": median(times) < INCREMENTAL_TARGET_S,
         })  # fmt: skip
     parent.send("stop")
     server.join(10)
@@ -135,9 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         "--quota", type=int, default=250, help="units per second (Gmail's per-user limit: 250)"
     )
     parser.add_argument("--workers", type=int, default=6, help="concurrent messages.get")
+    parser.add_argument("--rounds", type=int, default=5, help="incremental rounds of 100 new")
     args = parser.parse_args(argv)
     try:
-        for result in measure(args.quota, args.messages, args.workers):
+        for result in measure(args.quota, args.messages, args.workers, args.rounds):
             emit(result)
     except Exception as exc:
         return fail(NAME, exc)

@@ -19,7 +19,6 @@ import os
 import random
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Protocol
@@ -205,11 +204,14 @@ class RequestsTransport:
 
 
 class QuotaLimiter:
-    """Keeps an account's calls under ``units_per_second`` (a one-second sliding window).
+    """Keeps an account's calls under ``units_per_second`` the way Gmail counts them.
 
-    Gmail counts quota units per user per second; spending through one limiter per account
-    keeps every worker thread of the account inside it. ``headroom`` leaves a little for
-    timing differences between here and Google.
+    Gmail's per-user limit is a moving average that allows short bursts: a bucket that holds
+    one second's units and refills continuously at ``units_per_second``. Spending through one
+    limiter per account keeps every worker thread of the account inside it: in the long run
+    at most the rate, and a round of a few hundred units (100 new messages) goes at once
+    instead of waiting for the next second's window. ``headroom`` leaves a little for timing
+    differences between here and Google.
     """
 
     def __init__(
@@ -221,34 +223,45 @@ class QuotaLimiter:
     ) -> None:
         self.limit = max(1.0, units_per_second * headroom)
         self._clock = clock
-        self._spent: deque[tuple[float, int]] = deque()
-        self._total = 0
+        self._tokens = self.limit
+        self._at = clock()  # when ``_tokens`` was counted (in the future while paused)
         self._lock = threading.Lock()
 
+    @property
+    def available(self) -> float:
+        """Units that may be spent now."""
+        with self._lock:
+            self._refill(self._clock())
+            return self._tokens
+
+    def _refill(self, now: float) -> None:
+        if now > self._at:
+            self._tokens = min(self.limit, self._tokens + (now - self._at) * self.limit)
+            self._at = now
+
     def acquire(self, units: int, cancel: threading.Event | None = None) -> None:
-        """Wait until ``units`` fit in the window, then spend them."""
+        """Wait until ``units`` are in the bucket, then spend them."""
         units = min(units, int(self.limit))
         while True:
             with self._lock:
                 now = self._clock()
-                while self._spent and self._spent[0][0] <= now - 1.0:
-                    self._total -= self._spent.popleft()[1]
-                if self._total + units <= self.limit:
-                    self._spent.append((now, units))
-                    self._total += units
+                self._refill(now)
+                if self._tokens >= units - 1e-9 and now >= self._at:
+                    self._tokens -= units
                     return
-                wait = self._spent[0][0] + 1.0 - now if self._spent else 0.01
+                wait = max(0.0, self._at - now) + max(0.0, units - self._tokens) / self.limit
             if cancel is not None and cancel.wait(max(wait, 0.001)):
                 raise Cancelled()
             if cancel is None:
                 time.sleep(max(wait, 0.001))
 
     def pause(self, seconds: float) -> None:
-        """Google said "slow down": spend nothing for ``seconds``."""
+        """Google said "slow down": spend nothing for ``seconds``, then start from empty."""
         with self._lock:
             now = self._clock()
-            self._spent.append((now + seconds, int(self.limit)))
-            self._total += int(self.limit)
+            self._refill(now)
+            self._tokens = 0.0
+            self._at = max(self._at, now + seconds)
 
 
 # --------------------------------------------------------------------------- client

@@ -92,21 +92,33 @@ def test_quota_is_respected_and_429_backs_off(
     assert MailMessage.select().count() == 50
 
 
-def test_quota_limiter_never_exceeds_its_window() -> None:
-    now = [0.0]
-    limiter = QuotaLimiter(100, headroom=1.0, clock=lambda: now[0])
-    for _ in range(20):
-        limiter.acquire(5)
-    assert limiter._total == 100
-    cancel = threading.Event()
-    cancel.set()
+def test_quota_limiter_bursts_one_second_then_keeps_the_rate() -> None:
     from desktopcrm.sync.google_http import Cancelled
 
+    now = [0.0]
+    limiter = QuotaLimiter(100, headroom=1.0, clock=lambda: now[0])
+    stopped = threading.Event()
+    stopped.set()  # a wait raises Cancelled instead of sleeping: shows when it would wait
+    for _ in range(20):
+        limiter.acquire(5, stopped)  # one second's units at once
     with pytest.raises(Cancelled):
-        limiter.acquire(5, cancel)
-    now[0] = 1.01
-    limiter.acquire(5)
-    assert limiter._total == 5
+        limiter.acquire(5, stopped)
+    spent = 100
+    for step in range(1, 201):  # then never more than the rate: 5 units per 0.05 s
+        now[0] = step * 0.05
+        limiter.acquire(5, stopped)
+        spent += 5
+        with pytest.raises(Cancelled):
+            limiter.acquire(5, stopped)
+    assert spent == 100 + 100 * now[0]  # over 10 s: the burst plus 100 units a second
+
+    limiter.pause(2.0)  # a 429: nothing for 2 s, then from an empty bucket
+    now[0] += 1.9
+    with pytest.raises(Cancelled):
+        limiter.acquire(5, stopped)
+    now[0] += 0.1 + 0.05
+    limiter.acquire(5, stopped)
+    assert limiter.available < 1
 
 
 def test_revoked_sign_in_asks_to_sign_in_again(
