@@ -42,7 +42,6 @@ from desktopcrm.models import (
 from desktopcrm.models.attachments import RecordTag, Tag
 from desktopcrm.models.base import ChangeLog
 from desktopcrm.models.custom_fields import CustomField, CustomValue, FieldType
-from desktopcrm.models.db import DatabaseMode, current_location
 from desktopcrm.models.defaults import create_pipeline
 from desktopcrm.models.notes import Note, NoteAction, NoteStatus
 from desktopcrm.models.records import (
@@ -61,24 +60,17 @@ from desktopcrm.services import custom_fields
 from desktopcrm.services.calendar import default_calendar
 from desktopcrm.services.contacts import DealSummary, derived_statuses
 from desktopcrm.services.demo_activity import DealRef, add_appointments, add_tasks
-from desktopcrm.services.importing.writing import (
-    Staged,
-    WriteBehind,
-    bulk_pragmas,
-    encode_changes,
-    table_rows,
-)
+from desktopcrm.services.importing.writing import bulk_pragmas, encode_changes, insert_rows
 from desktopcrm.services.search import (
     IndexEntry,
     RowView,
+    bulk_index,
     compact_index,
     contact_entry,
     deal_entry,
     fold,
-    index_rows,
     lead_entry,
     note_entry,
-    write_index,
 )
 from desktopcrm.services.visibility import require_admin
 
@@ -331,13 +323,7 @@ _LOGGED = ("name", "first_name", "last_name", "company_name", "email", "stage", 
 
 
 class _Writer:
-    """Batched rows per model, each record's change-log row alongside, written in order.
-
-    As in imports, a batch is converted for the driver where it was made (``stage``, Python)
-    and committed (``commit``, mostly time in SQLite without the GIL) by a ``WriteBehind``
-    thread on a local file, so making the next batch overlaps writing this one. ``finish``
-    writes the rest and waits.
-    """
+    """Batched rows per model, each record's change-log row alongside, written in order."""
 
     def __init__(self, actor_id: uuid.UUID, now: dt.datetime) -> None:
         self.actor_id = actor_id
@@ -348,8 +334,6 @@ class _Writer:
         self.last: dict[str, Any] = {}
         self.indexed = 0
         self.pending = 0
-        local = current_location().mode is DatabaseMode.LOCAL
-        self.behind = WriteBehind(self.commit) if local else None
 
     def add(
         self,
@@ -416,42 +400,15 @@ class _Writer:
         self.log_row(table, row_id, "update", version, changes, by, at)
 
     def flush(self) -> None:
-        """Stage what is pending and hand it to the writer thread (or commit it here)."""
-        staged = self.stage()
+        with write_transaction():
+            for model, rows in self.rows.items():
+                insert_rows(model, rows)
+            insert_rows(ChangeLog, self.log)
+            self.indexed += bulk_index(self.entries)
         self.rows = {}
         self.log = []
         self.entries = []
         self.pending = 0
-        if self.behind is not None:
-            self.behind.put(staged)
-        else:
-            self.commit(staged)
-
-    def stage(self) -> Staged:
-        """The pending rows, their change-log rows and search entries converted for the
-        driver (the Python half of writing)."""
-        tables = [table_rows(model, rows) for model, rows in self.rows.items() if rows]
-        tables.append(table_rows(ChangeLog, self.log))
-        created = sum(len(rows) for rows in self.rows.values())
-        return Staged(tables, index_rows(self.entries), created, set())
-
-    def commit(self, staged: Staged) -> None:
-        """Write a staged batch in one transaction (in the writer thread on a local file)."""
-        with write_transaction():
-            for converted in staged.tables:
-                converted.insert()
-            self.indexed += write_index(staged.index)
-
-    def finish(self) -> None:
-        """Write what is pending and wait until every batch is committed (raises the first
-        failure of the writer thread)."""
-        self.flush()
-        self.close()
-
-    def close(self) -> None:
-        """Stop the writer thread (after a failure too: whatever is queued is written)."""
-        if self.behind is not None:
-            self.behind.finish()
 
 
 def _record(row_id: uuid.UUID, created: dt.datetime, **values: Any) -> dict[str, Any]:
@@ -560,15 +517,7 @@ def fill_demo(
         raise ValueError("counts cannot be negative")
     with bulk_pragmas(cache_kib=DEMO_CACHE_KIB):
         with _indexes_built_after():
-            writer = _Writer(actor.id, utcnow())
-            try:
-                result = _fill(actor, writer, contacts, deals, leads, seed, today, progress)
-                writer.finish()
-            except BaseException:
-                with contextlib.suppress(Exception):  # the first failure is the one to see
-                    writer.close()
-                raise
-            result.indexed = writer.indexed
+            result = _fill(actor, contacts, deals, leads, seed, today, progress)
         if not isinstance(database.obj, peewee.PostgresqlDatabase):
             # Table statistics for the query planner: without them SQLite may walk the
             # all-NULL deleted_at index for "live" lists (measured: 2-3x slower list pages).
@@ -623,7 +572,6 @@ def _indexes_built_after() -> Iterator[None]:
 
 def _fill(
     actor: User,
-    writer: _Writer,
     contacts: int,
     deals: int,
     leads: int,
@@ -662,9 +610,8 @@ def _fill(
     statuses = list(LeadStatus.live().order_by(LeadStatus.position))
     actions = list(NoteAction.live().order_by(NoteAction.position))
     note_statuses = list(NoteStatus.live().order_by(NoteStatus.position))
-    now = writer.now
-    # Before the first batch goes to the writer thread: this thread writes nothing after.
-    calendar_id = default_calendar(actor).id
+    now = utcnow()
+    writer = _Writer(actor.id, now)
 
     n_companies = contacts // 8 if contacts >= 8 else 0
     n_people = contacts - n_companies
@@ -988,6 +935,7 @@ def _fill(
             created_at(300),
         )
         note_index += 1
+    calendar_id = default_calendar(actor).id
     emails = {u.id: str(u.email or "") for u in users}
 
     def activity_id(kind: str, index: int) -> uuid.UUID:
@@ -997,7 +945,9 @@ def _fill(
     result.appointments = add_appointments(
         writer, story, refs, now, calendar_id, emails, activity_id
     )
+    writer.flush()
     result.leads, result.deals, result.notes = leads, deals, note_index
+    result.indexed = writer.indexed
     return result
 
 
