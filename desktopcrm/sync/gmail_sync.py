@@ -12,7 +12,10 @@ before Gmail's state is read back), then:
   label changes applied, deleted messages removed;
 - **bounded resync** when Gmail answers 404 (history expired): the newest ``resync_limit``
   messages are listed (and the INBOX/TRASH/SPAM/UNREAD members among them), unknown ones are
-  fetched and the labels of known ones corrected; nothing is stored twice.
+  fetched and the labels of known ones corrected; nothing is stored twice; stored messages of
+  that span that Gmail deleted for good meanwhile are removed (each confirmed by a 404);
+- the **check** compares every id in Gmail with the stored ones; with ``fix`` it fetches the
+  missing ones and removes those Gmail confirms deleted. Queued outgoing mail is never touched.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+import peewee
 
 from desktopcrm.models import utcnow
 from desktopcrm.models.mail import MailAccount, MailMessage, SyncState
@@ -61,6 +66,7 @@ class CheckReport:
     missing_locally: list[str] = field(default_factory=list)  # in Gmail, not here
     only_locally: list[str] = field(default_factory=list)  # here, no longer in Gmail
     fetched: int = 0
+    removed: int = 0  # of ``only_locally``: Gmail confirmed them deleted, removed here (fix)
 
     @property
     def ok(self) -> bool:
@@ -202,6 +208,7 @@ class GmailSync:
             for label in RECONCILED_LABELS
         }
         self._fetch_and_store(account, window, book, result)
+        result.removed += self._remove_gone(account, window, complete=len(window) < limit)
         stored = mail_store.stored_labels(account, window)
         corrected: dict[str, set[str]] = {}
         for gmail_id, labels in stored.items():
@@ -249,7 +256,59 @@ class GmailSync:
             result = RoundResult()
             self._fetch_and_store(account, report.missing_locally, address_book(), result)
             report.fetched = result.added
+        if fix and report.only_locally:
+            gone = self._confirmed_gone(report.only_locally)
+            report.removed = mail_store.remove_messages(account, gone)
         return report
+
+    # ------------------------------------------------------------------ deleted in Gmail
+
+    def _remove_gone(self, account: MailAccount, window: list[str], *, complete: bool) -> int:
+        """After a resync: remove the stored messages Gmail deleted for good while its history
+        was out of reach. Candidates are the stored messages missing from the listed window
+        (all of them if the window is the whole mailbox, else those dated inside it); each is
+        removed only when Gmail answers 404 for it. Messages waiting in the outbox (not in
+        Gmail yet) are never candidates."""
+        listed = set(window)
+        query = MailMessage.select(MailMessage.gmail_id).where(
+            MailMessage.account == account.id, ~MailMessage.gmail_id.startswith("outbox:")
+        )
+        if not complete:
+            if not window:
+                return 0
+            dates = [
+                MailMessage.select(peewee.fn.MIN(MailMessage.date))
+                .where(
+                    MailMessage.account == account.id,
+                    MailMessage.gmail_id.in_(window[start : start + 500]),
+                )
+                .scalar()
+                for start in range(0, len(window), 500)
+            ]
+            known = [date for date in dates if date is not None]
+            if not known:
+                return 0
+            oldest = min(known)
+            query = query.where(MailMessage.date >= oldest)
+        candidates = [gmail_id for (gmail_id,) in rows(query) if gmail_id not in listed]
+        if not candidates:
+            return 0
+        return mail_store.remove_messages(account, self._confirmed_gone(candidates))
+
+    def _confirmed_gone(self, gmail_ids: list[str]) -> list[str]:
+        """Those of ``gmail_ids`` Gmail answers 404 for (5 units each, concurrently)."""
+
+        def gone(gmail_id: str) -> bool:
+            self._check_cancel()
+            try:
+                self.api.get_labels(gmail_id)
+            except NotFoundError:
+                return True
+            return False
+
+        with ThreadPoolExecutor(self.fetch_workers, thread_name_prefix="gmail-gone") as pool:
+            answers = list(pool.map(gone, gmail_ids))
+        return [gmail_id for gmail_id, is_gone in zip(gmail_ids, answers, strict=True) if is_gone]
 
     # ------------------------------------------------------------------ fetching
 

@@ -14,6 +14,7 @@ from desktopcrm.models.mail import Folder, MailAccount, MailMessage, MailOutbox,
 from desktopcrm.services import leads, mail
 from desktopcrm.services.workspace import Workspace, close_workspace, open_workspace
 from desktopcrm.sync.manager import ClientOptions, make_sync
+from desktopcrm.sync.outbox import queue_raw
 from tests.sync.conftest import ME, make_raw
 from tests.sync.fake_gmail import FakeGmail
 
@@ -137,3 +138,63 @@ def test_add_sender_refiles_incremental_labels_health_and_export(
     exported = [json.loads(line) for line in out.read_text().splitlines()]
     assert {e["gmail_id"] for e in exported} == {ids[0], ids[2], new}
     assert all({"type": "lead", "id": str(lead.id)} in e["linked"] for e in exported)
+
+
+def _deleted_unseen(gmail: FakeGmail, gmail_id: str) -> None:
+    """Deleted for good in Gmail while this app could not read the history."""
+    with gmail.lock:
+        gmail.users[ME].messages.pop(gmail_id)
+
+
+def test_check_fix_removes_what_gmail_deleted_and_keeps_the_outbox(
+    workspace: Workspace, gmail: FakeGmail, account: MailAccount, options: ClientOptions
+) -> None:
+    ids = [gmail.add_message(ME, make_raw()) for _ in range(4)]
+    run_round(account, options)
+    _deleted_unseen(gmail, ids[1])
+    queue_raw(workspace.user, account.id, make_raw(sender=ME, to="bo@li.com", subject="Later"))
+    sync = make_sync(MailAccount.get_by_id(account.id), options, threading.Event())
+
+    report = sync.check()
+    assert report.only_locally == [ids[1]] and report.removed == 0  # reported, not touched
+    assert MailMessage.select().count() == 5
+
+    report = sync.check(fix=True)
+    assert report.removed == 1
+    stored = {m.gmail_id for m in MailMessage.select()}
+    assert ids[1] not in stored and {ids[0], ids[2], ids[3]} <= stored
+    queued = MailMessage.get(MailMessage.subject == "Later")
+    assert queued.queued and queued.gmail_id.startswith("outbox:")  # local-only: kept
+    assert MailOutbox.get().state == OutboxState.PENDING.value
+    assert sync.check().ok
+
+    run_round(account, options)  # and the queued message still goes out
+    assert len(gmail.sent_raw) == 1 and MailOutbox.get().state == OutboxState.DONE.value
+
+
+def test_resync_removes_messages_deleted_while_history_was_lost(
+    workspace: Workspace, gmail: FakeGmail, account: MailAccount, options: ClientOptions
+) -> None:
+    ids = [gmail.add_message(ME, make_raw()) for _ in range(8)]
+    run_round(account, options)
+    MailAccount.update(resync_limit=4).where(MailAccount.id == account.id).execute()
+    _deleted_unseen(gmail, ids[0])  # older than the resync reads: left alone (bounded)
+    _deleted_unseen(gmail, ids[6])  # inside the span the resync reads: removed
+    queue_raw(workspace.user, account.id, make_raw(sender=ME, to="bo@li.com", subject="Later"))
+    gmail.fail_next("send", 503)  # the queued message cannot go in this round: it waits
+    gmail.expire_history(ME)
+    later = gmail.add_message(ME, make_raw())
+
+    result = run_round(account, options)
+
+    assert result.kind == "resync" and result.outbox_waiting == 1 and result.sent == 0
+    assert result.removed == 1 and result.added == 1
+    stored = {m.gmail_id for m in MailMessage.select()}
+    assert ids[6] not in stored and ids[0] in stored and later in stored
+    assert {ids[1], ids[2], ids[3], ids[4], ids[5], ids[7]} <= stored
+    queued = MailMessage.get(MailMessage.subject == "Later")
+    assert queued.queued and queued.gmail_id.startswith("outbox:")  # local-only: kept
+
+    assert run_round(account, options).sent == 1  # and it goes out in the next round
+    assert len(gmail.sent_raw) == 1
+    assert not MailMessage.get(MailMessage.subject == "Later").queued
