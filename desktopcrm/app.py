@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -39,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.INFO if args.verbose else logging.WARNING)
     if args.command:
         return run(args)
+    # No garbage collection until the window's first paint (run_gui turns it back on): the
+    # start-up imports allocate objects by the hundred thousand and would trigger collections
+    # of what is all still alive.
+    gc.disable()
     from desktopcrm.views.application import run_gui
 
     return run_gui(args)

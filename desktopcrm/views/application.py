@@ -30,6 +30,7 @@ still running included) and closes the GUI thread's connection.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import time
@@ -226,6 +227,8 @@ def run_gui(args: argparse.Namespace) -> int:
     theme.apply()
     window = MainWindow()
     startup = Startup(window, settings, theme, ask=ask_with_dialog)
+    if not gc.isenabled():  # paused by desktopcrm.app.main for the start-up imports
+        startup.shell_painted.connect(resume_garbage_collection)
     if args.quit_after_startup:
         startup.shell_painted.connect(lambda: quit_now(app, "--quit-after-startup", stamp=True))
     else:
@@ -242,6 +245,13 @@ def run_gui(args: argparse.Namespace) -> int:
         crash.uninstall()
     log.info("quit with code %s", code)
     return code
+
+
+def resume_garbage_collection() -> None:
+    """Turn garbage collection back on after the first paint; what start-up made (modules,
+    classes, the window) lives as long as the app, so it is frozen out of future collections."""
+    gc.freeze()
+    gc.enable()
 
 
 def quit_now(app: QApplication, reason: str, *, stamp: bool = False) -> None:

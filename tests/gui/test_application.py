@@ -96,11 +96,15 @@ def test_quit_after_startup_paints_the_shell_without_the_database(tmp_path: Path
         "loaded = sorted(m for m in sys.modules if m == 'peewee' or m.startswith(\n"
         "    ('desktopcrm.models', 'desktopcrm.services')))\n"
         "print('loaded:', loaded)\n"
+        "import gc\n"
+        "print('collecting:', gc.isenabled(), gc.get_freeze_count() > 0)\n"
         "sys.exit(code)\n"
     )
     result = run_app(script=script)
     assert result.returncode == 0, result.stderr
     assert "loaded: []" in result.stdout
+    # paused for the start-up imports, back on after the paint with start-up's objects frozen
+    assert "collecting: True True" in result.stdout
     assert not database.exists()
     assert re.search(r"--quit-after-startup painted at \d+\.\d+", result.stdout)  # the time
 
