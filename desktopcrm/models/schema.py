@@ -30,6 +30,7 @@ from desktopcrm.models.db import DatabaseLocation, database, default_backup_dir
 from desktopcrm.models.defaults import CRM_MODELS, seed_defaults
 from desktopcrm.models.errors import MigrationError, NewerDatabaseError
 from desktopcrm.models.mail import MAIL_MODELS, create_mail_tables
+from desktopcrm.models.mail_counts import MailFolderCount, create_folder_counts
 from desktopcrm.models.mail_templates import MAIL_TEMPLATE_MODELS
 from desktopcrm.models.notifications import NOTIFICATION_MODELS
 from desktopcrm.models.saved_lists import SavedList
@@ -66,6 +67,7 @@ ALL_MODELS: list[type[peewee.Model]] = [
     *MAIL_MODELS,
     *NOTIFICATION_MODELS,
     *MAIL_TEMPLATE_MODELS,
+    MailFolderCount,
 ]
 
 
@@ -124,6 +126,7 @@ MIGRATIONS: list[Migration] = [
         lambda db: add_tables(db, NOTIFICATION_MODELS),
     ),
     Migration(5, "mail templates", lambda db: add_tables(db, MAIL_TEMPLATE_MODELS)),
+    Migration(6, "mail folder counts kept by triggers", create_folder_counts),
 ]
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

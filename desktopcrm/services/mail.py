@@ -264,43 +264,92 @@ def folder_page(
         MailMessage.folder == folder.value, _visible(user, account_id)
     )
     if after is not None:
-        query = query.where(
-            (MailMessage.date < after.date)
-            | ((MailMessage.date == after.date) & (MailMessage.id < after.id))
-        )
+        query = query.where(_beyond(after))
     query = query.order_by(MailMessage.date.desc(), MailMessage.id.desc()).limit(limit)
     return _with_thread_sizes(rows(query))
 
 
+def _beyond(after: PageKey) -> Any:
+    """Rows after ``after`` (newest first). ``date <= `` states the bound as a range the
+    (account, folder, date, id) index seeks to; the OR alone makes the database walk the index
+    from the newest message to the key (100 ms in the middle of a 250,000-message folder)."""
+    return (MailMessage.date <= after.date) & (
+        (MailMessage.date < after.date)
+        | ((MailMessage.date == after.date) & (MailMessage.id < after.id))
+    )
+
+
+def folder_key_at(
+    user: User,
+    folder: Folder,
+    position: int,
+    *,
+    known: tuple[int, PageKey] | None = None,
+    count: int | None = None,
+    account_id: uuid.UUID | None = None,
+) -> PageKey | None:
+    """The key of the message at ``position`` of ``folder`` (0 = the newest), so a lazy list
+    can read the block there with ``folder_page(after=...)`` without reading what lies above.
+
+    The database skips index entries only (no rows are read) from the nearest of: the top,
+    ``known`` (a position whose key the caller has, e.g. the last row of a loaded block) and,
+    when ``count`` is given, the bottom (then it skips the other way). None past the end.
+    """
+    if position < 0 or (count is not None and position >= count):
+        return None
+    base = MailMessage.select(MailMessage.date, MailMessage.id).where(
+        MailMessage.folder == folder.value, _visible(user, account_id)
+    )
+    newest_first = (MailMessage.date.desc(), MailMessage.id.desc())
+    skip, query = position, base.order_by(*newest_first)
+    if known is not None and known[0] <= position:
+        if known[0] == position:
+            return known[1]
+        if position - known[0] - 1 < skip:
+            skip = position - known[0] - 1
+            query = base.where(_beyond(known[1])).order_by(*newest_first)
+    if count is not None and count - 1 - position < skip:
+        skip = count - 1 - position
+        query = base.order_by(MailMessage.date.asc(), MailMessage.id.asc())
+    found = rows(query.limit(1).offset(skip))
+    return PageKey(_as_datetime(found[0][0]), int(found[0][1])) if found else None
+
+
+def _counts(user: User, account_id: uuid.UUID | None) -> list[tuple[Folder, int, int]]:
+    """(folder, total, unread) per folder of the visible accounts, from the counts the
+    database keeps (``models.mail_counts``): one small row per account and folder."""
+    from desktopcrm.models.mail_counts import MailFolderCount
+
+    ids = _account_ids(user, account_id)
+    if not ids:
+        return []
+    query = MailFolderCount.select(
+        MailFolderCount.folder, MailFolderCount.total, MailFolderCount.unread
+    ).where(MailFolderCount.account_id.in_(ids))
+    return [(Folder(folder), int(total), int(unread)) for folder, total, unread in rows(query)]
+
+
 def folder_count(user: User, folder: Folder, *, account_id: uuid.UUID | None = None) -> int:
     """How many messages ``folder`` holds."""
-    return int(
-        MailMessage.select()
-        .where(MailMessage.folder == folder.value, _visible(user, account_id))
-        .count()
-    )
+    return sum(total for found, total, _ in _counts(user, account_id) if found is folder)
 
 
 def folder_counts(user: User, *, account_id: uuid.UUID | None = None) -> dict[Folder, int]:
     """Message counts of the mailbox folders (unread ones: ``unread_counts``)."""
-    query = (
-        MailMessage.select(MailMessage.folder, peewee.fn.COUNT(MailMessage.id))
-        .where(_visible(user, account_id))
-        .group_by(MailMessage.folder)
-    )
-    found = {Folder(folder): count for folder, count in rows(query)}
-    return {folder: found.get(folder, 0) for folder in MAILBOX_FOLDERS}
+    result = dict.fromkeys(MAILBOX_FOLDERS, 0)
+    for folder, total, _ in _counts(user, account_id):
+        if folder in result:
+            result[folder] += total
+    return result
 
 
 def unread_counts(user: User, *, account_id: uuid.UUID | None = None) -> dict[Folder, int]:
     """Unread messages per mailbox folder."""
-    query = (
-        MailMessage.select(MailMessage.folder, peewee.fn.COUNT(MailMessage.id))
-        .where(_visible(user, account_id), MailMessage.unread == True)  # noqa: E712
-        .group_by(MailMessage.folder)
-    )
-    found = {Folder(folder): count for folder, count in rows(query)}
-    return {folder: found.get(folder, 0) for folder in MAILBOX_FOLDERS}
+    result = dict.fromkeys(MAILBOX_FOLDERS, 0)
+    for folder, _, unread in _counts(user, account_id):
+        if folder in result:
+            result[folder] += unread
+    return result
 
 
 def folder_keys(
@@ -574,6 +623,46 @@ def _apply(user: User, action: str, message_ids: Iterable[int]) -> MailChange:
     return MailChange(action, tuple(done))
 
 
+def mark_read(user: User, message_ids: Iterable[int], *, read: bool = True) -> list[int]:
+    """Mark messages read (or unread again): here at once, in Gmail by removing (adding) the
+    UNREAD label through the outbox, like an archive. Returns the ids that changed (a message
+    already in that state is left alone, nothing queued)."""
+    ids = sorted(set(message_ids))
+    allowed = set(_account_ids(user, None))
+    changed: list[int] = []
+    with write_transaction():
+        query = MailMessage.select(
+            MailMessage.id,
+            MailMessage.uid,
+            MailMessage.account,
+            MailMessage.gmail_id,
+            MailMessage.labels,
+            MailMessage.unread,
+        ).where(MailMessage.id.in_(ids), MailMessage.unread == read)
+        for message in query:
+            if message.account_id not in allowed:
+                raise PermissionDenied("This message belongs to a mail account that is not yours.")
+            old = message.label_set
+            labels = old - {"UNREAD"} if read else old | {"UNREAD"}
+            MailMessage.update(
+                unread=not read, labels=" ".join(sorted(labels)), updated_at=utcnow()
+            ).where(MailMessage.id == message.id).execute()
+            if not message.gmail_id.startswith("outbox:"):
+                queue_outbox(
+                    message.account_id,
+                    OutboxKind.MODIFY,
+                    gmail_id=message.gmail_id,
+                    mail_message_id=message.id,
+                    payload={"add": [], "remove": ["UNREAD"]}
+                    if read
+                    else {"add": ["UNREAD"], "remove": []},
+                    created_by=user.id,
+                )
+            log_change("mail_message", message.uid, "update", 1, {"unread": [read, not read]})
+            changed.append(message.id)
+    return changed
+
+
 def queue_outbox(
     account_id: uuid.UUID,
     kind: OutboxKind,
@@ -719,7 +808,7 @@ def sync_health(user: User) -> list[AccountHealth]:
     """Per account: state, last sync, messages stored, outgoing queued and failed, last error."""
     result: list[AccountHealth] = []
     for account in mail_accounts(user):
-        messages = MailMessage.select().where(MailMessage.account == account.id).count()
+        messages = sum(total for _, total, _ in _counts(user, account.id))
         queued = (
             MailOutbox.select()
             .where(

@@ -114,8 +114,10 @@ def test_archive_delete_and_undo_by_keys(qtbot, screen, office) -> None:  # type
         qtbot.keyClick(screen.list, Qt.Key.Key_E)
     qtbot.waitUntil(lambda: "Re: Renewal for next year" not in subjects(screen), timeout=10_000)
     assert MailMessage.get_by_id(renewal).folder == Folder.ARCHIVED.value
-    outbox = MailOutbox.get(MailOutbox.mail_message == renewal)
-    assert outbox.kind == OutboxKind.MODIFY.value and "INBOX" in outbox.payload
+    outbox = MailOutbox.get(
+        MailOutbox.mail_message == renewal, MailOutbox.payload.contains("INBOX")
+    )  # (opening it queued another change: UNREAD removed)
+    assert outbox.kind == OutboxKind.MODIFY.value
     assert screen.undo_bar.isVisible() and "Archived 1 message" in screen.undo_bar.text.text()
     # the next message is selected, so E E E works through the Inbox
     assert screen.list.currentIndex().row() == 0
@@ -240,7 +242,8 @@ def test_new_mail_stored_by_the_sync_shows_without_a_click(qtbot, screen, office
     )  # fmt: skip
     qtbot.waitUntil(lambda: "Signed pilot order" in subjects(screen), timeout=10_000)
     assert subjects(screen)[0] == "Signed pilot order"
-    qtbot.waitUntil(lambda: screen.folders.buttons[Folder.INBOX].unread == 3, timeout=10_000)
+    # two unread before, Anna's read by opening it, the new one unread
+    qtbot.waitUntil(lambda: screen.folders.buttons[Folder.INBOX].unread == 2, timeout=10_000)
     # the message being read stays selected
     assert screen.reader.message_id == office["anna_mail"].id
     assert screen.list.currentIndex().data(ROW_ROLE).id == office["anna_mail"].id
@@ -277,3 +280,31 @@ def test_record_without_mail_says_so(qtbot, context, office) -> None:  # type: i
     qtbot.waitUntil(lambda: page.mail.reading is not None and not page.mail.reading.running)
     qtbot.waitUntil(lambda: page.mail.empty.isVisible(), timeout=10_000)
     assert page.mail.rows == []
+
+
+def test_opening_an_unread_message_marks_it_read(qtbot, screen, office) -> None:  # type: ignore[no-untyped-def]
+    anna = office["anna_mail"]
+    inbox = screen.folders.buttons[Folder.INBOX]
+    assert inbox.unread == 2
+    position = screen.model.position_of(anna.id)
+    assert screen.model.index(position).data(ROW_ROLE).unread
+
+    with qtbot.waitSignal(screen.reader.marked_read, timeout=10_000) as marked:
+        select(qtbot, screen, anna.id)
+    assert marked.args == [anna.id]
+    stored = MailMessage.get_by_id(anna.id)
+    assert not stored.unread and "UNREAD" not in stored.label_set
+    queued = MailOutbox.get(MailOutbox.mail_message == anna.id)
+    assert queued.kind == OutboxKind.MODIFY.value and "UNREAD" in queued.payload
+    # the row and the folder's count say so without a reload of the list
+    row = screen.model.index(position)
+    assert not row.data(ROW_ROLE).unread
+    assert not row.data(Qt.ItemDataRole.AccessibleTextRole).startswith("Unread")
+    qtbot.waitUntil(lambda: inbox.unread == 1, timeout=10_000)
+    assert inbox.count.text() == "1"
+
+    # a message already read is not marked (nothing queued for Gmail)
+    read_one = next(r for r in rows(screen) if not r.unread and r.id != anna.id)
+    select(qtbot, screen, read_one.id)
+    qtbot.wait(50)
+    assert MailOutbox.select().where(MailOutbox.mail_message == read_one.id).count() == 0

@@ -3,9 +3,13 @@ results of a search.
 
 - ``show_folder`` starts a new *generation*: one background job reads the folder's first
   ``FIRST_ROWS`` messages (and which queued sends failed); until it arrives the previous rows
-  stay. Then a side job counts the folder and reads ``folder_keys`` (the key of every
-  ``BLOCK``-th message), so any block can be read by a keyset seek (``after`` the last key of
-  the block before) without reading what lies above it.
+  stay. Only then a side job reads the folder's size (one row of the counts the database
+  keeps), so nothing competes with the first rows.
+- Any block is read by a keyset seek (``folder_page(after=key)``): the key of the row before
+  the block is known when the block above was loaded (the model keeps the last key of every
+  block it read); otherwise the same job first finds it with ``folder_key_at`` (an index-only
+  skip from the nearest known key, the top or the bottom), so a jump to the middle of a
+  250,000-message folder costs one skip of the index, not a scan of the rows above.
 - Until the count is known the list grows by ``fetchMore`` (the next page after the last row).
 - ``data()`` for a row whose block is not loaded answers ``LOADING_ROLE`` (the delegate draws
   a placeholder) and asks for the block; blocks are read once the view stops asking for new
@@ -23,7 +27,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desktopcrm.models import User
@@ -76,12 +80,6 @@ class _Opened:
     failed: dict[int, str]
 
 
-@dataclass(frozen=True)
-class _Sized:
-    count: int
-    keys: list[PageKey]
-
-
 def failed_sends(user: User) -> dict[int, str]:
     """Messages whose send Gmail refused for good, with why (shown in the list and reader)."""
     from desktopcrm.models.mail import OutboxKind
@@ -115,7 +113,10 @@ class MailListModel(QAbstractListModel):
         self.failed_ids: dict[int, str] = {}
         self._generation = 0
         self._blocks: OrderedDict[int, list[MailRow]] = OrderedDict()
-        self._keys: list[PageKey] = []
+        #: Blocks read before a refresh: shown until read again.
+        self._stale: dict[int, list[MailRow]] = {}
+        #: Keys of rows whose position is known (the last row of every block read).
+        self._keys: dict[int, PageKey] = {}
         self._rows = 0
         self._count: int | None = None
         self._job: tuple[int, int] | None = None  # generation, block
@@ -152,6 +153,8 @@ class MailListModel(QAbstractListModel):
     def row(self, position: int) -> MailRow | None:
         """The message at ``position`` if its block is loaded."""
         block = self._blocks.get(position // BLOCK)
+        if block is None:
+            block = self._stale.get(position // BLOCK)
         if block is None:
             return None
         offset = position % BLOCK
@@ -198,10 +201,14 @@ class MailListModel(QAbstractListModel):
         self.failed_ids = opened.failed
         limit = SEARCH_LIMIT if self.search else (FIRST_ROWS if reset else BLOCK)
         exact = self.search != "" or len(rows) < limit
+        if not reset and not exact and self._rows > 0 and self._count is not None:
+            self._refreshed(generation, rows)
+            return
+        self._stale.clear()
         self.beginResetModel()
         self._blocks.clear()
         self._blocks[0] = rows
-        self._keys = []
+        self._keys = {len(rows) - 1: rows[-1].key} if rows else {}
         self._rows = len(rows)
         self._count = len(rows) if exact else None
         self.endResetModel()
@@ -213,16 +220,30 @@ class MailListModel(QAbstractListModel):
             self._size(generation)
         self.loaded.emit()
 
+    def _refreshed(self, generation: int, rows: list[MailRow]) -> None:
+        """A refresh of a long folder: the rows stay where they are (no reset: the scroll
+        position and the selection stay); the other blocks shown so far are kept as stale
+        and read again when the view asks for them, and the size is read again."""
+        for number, block in self._blocks.items():
+            if number != 0:
+                self._stale[number] = block
+        self._blocks.clear()
+        self._blocks[0] = rows
+        self._keys = {len(rows) - 1: rows[-1].key} if rows else {}
+        self.reading = True
+        if self._rows:
+            self.dataChanged.emit(self.index(0), self.index(self._rows - 1))
+        self._size(generation)
+        self.loaded.emit()
+
     def _size(self, generation: int) -> None:
-        """Count the folder and read the key of every ``BLOCK``-th message."""
+        """Read how many messages the folder has (after the first rows: they come first)."""
         user, folder = self._user(), self.folder
 
-        def work(_task: Task) -> _Sized:
+        def work(_task: Task) -> int:
             from desktopcrm.services import mail
 
-            count = mail.folder_count(user, folder)
-            keys = mail.folder_keys(user, folder, every=BLOCK) if count > BLOCK else []
-            return _Sized(count, keys)
+            return mail.folder_count(user, folder)
 
         Operation(
             self,
@@ -232,14 +253,13 @@ class MailListModel(QAbstractListModel):
             title="count the mailbox",
         ).run()
 
-    def _sized(self, generation: int, sized: _Sized) -> None:
+    def _sized(self, generation: int, count: int) -> None:
         if generation != self._generation:
             return
-        self._keys = sized.keys
-        self._count = sized.count
+        self._count = count
         self.reading = False
-        self._resize(sized.count)
-        self.count_known.emit(sized.count)
+        self._resize(count)
+        self.count_known.emit(count)
         self._pump()
 
     def _failed(self, generation: int, error: BaseException) -> None:
@@ -257,16 +277,10 @@ class MailListModel(QAbstractListModel):
         log.info("mailbox read failed: %s", error)
         self.failed.emit(failure_text(error))
 
-    def _after(self, block: int) -> PageKey | bool | None:
-        """Where block ``block`` starts: None at the top, a key, or False when not known yet."""
-        if block == 0:
-            return None
-        before = self._blocks.get(block - 1)
-        if before is not None and len(before) == BLOCK:
-            return before[-1].key
-        if block - 1 < len(self._keys):
-            return self._keys[block - 1]
-        return False
+    def _nearest_key(self, position: int) -> tuple[int, PageKey] | None:
+        """The known key closest above (or at) ``position``."""
+        above = [known for known in self._keys if known <= position]
+        return (max(above), self._keys[max(above)]) if above else None
 
     def _want(self, block: int) -> None:
         if self._job is not None and self._job[1] == block:
@@ -284,10 +298,7 @@ class MailListModel(QAbstractListModel):
             block = self._wanted.pop()
             if self._loaded_fully(block) or not self._within(block):
                 continue
-            after = self._after(block)
-            if after is False:
-                continue
-            self._read_block(block, after if isinstance(after, PageKey) else None)
+            self._read_block(block)
             return
 
     def _within(self, block: int) -> bool:
@@ -302,13 +313,21 @@ class MailListModel(QAbstractListModel):
         end = self._count if self._count is not None else self._rows + 1
         return len(rows) >= BLOCK or block * BLOCK + len(rows) >= end
 
-    def _read_block(self, block: int, after: PageKey | None) -> None:
+    def _read_block(self, block: int) -> None:
         user, folder, generation = self._user(), self.folder, self._generation
         self._job = (generation, block)
+        before = block * BLOCK - 1
+        known = self._nearest_key(before) if block > 0 else None
+        count = self._count
 
         def work(_task: Task) -> list[MailRow]:
             from desktopcrm.services import mail
 
+            after = None
+            if block > 0:
+                after = mail.folder_key_at(user, folder, before, known=known, count=count)
+                if after is None:
+                    return []
             return mail.folder_page(user, folder, after=after, limit=BLOCK)
 
         Operation(
@@ -323,8 +342,11 @@ class MailListModel(QAbstractListModel):
         self._job = None
         if generation == self._generation:
             self.blocks_read.append(block)
+            self._stale.pop(block, None)
             self._blocks[block] = rows
             self._blocks.move_to_end(block)
+            if rows:
+                self._keys[block * BLOCK + len(rows) - 1] = rows[-1].key
             while len(self._blocks) > CACHED_BLOCKS:
                 self._blocks.popitem(last=False)
             end = block * BLOCK + len(rows)
@@ -350,6 +372,8 @@ class MailListModel(QAbstractListModel):
             self._rows = rows
             for block in [b for b in self._blocks if b * BLOCK >= rows]:
                 del self._blocks[block]
+            for block in [b for b in self._stale if b * BLOCK >= rows]:
+                del self._stale[block]
             self.endRemoveRows()
 
     # ----------------------------------------------------------------- Qt model
@@ -374,10 +398,12 @@ class MailListModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < self._rows or index.column() != 0:
             return None
         row = self.row(index.row())
-        if row is None:
+        block = index.row() // BLOCK
+        if row is None or block in self._stale:
             if role in (LOADING_ROLE, ROW_ROLE, Qt.ItemDataRole.DisplayRole):
-                self._want(index.row() // BLOCK)
-            return True if role == LOADING_ROLE else None
+                self._want(block)
+            if row is None:
+                return True if role == LOADING_ROLE else None
         if role == LOADING_ROLE:
             return False
         if role == ROW_ROLE:
@@ -397,6 +423,16 @@ class MailListModel(QAbstractListModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def set_unread(self, message_id: int, unread: bool) -> None:
+        """Show a loaded message as read or unread (after the change was saved)."""
+        for number, block in [*self._blocks.items(), *self._stale.items()]:
+            for offset, row in enumerate(block):
+                if row.id == message_id and row.unread != unread:
+                    block[offset] = replace(row, unread=unread)
+                    index = self.index(number * BLOCK + offset)
+                    self.dataChanged.emit(index, index)
+                    return
 
     def message_ids(self, positions: list[int]) -> list[int]:
         """The ids of the loaded messages at ``positions``."""

@@ -14,6 +14,7 @@ is shown; remote images and attachments are fetched in ``Operation``s too.
 from __future__ import annotations
 
 import html
+import logging
 import uuid
 from typing import Any
 
@@ -39,6 +40,8 @@ from desktopcrm.views.mail.browser import MailBrowser, fetch_images
 from desktopcrm.views.mail.list_model import OPENS_NOTE
 from desktopcrm.views.operations import Operation, failure_text, show_failure
 from desktopcrm.views.record.widgets import ChipFlow
+
+log = logging.getLogger("desktopcrm.views.mail")
 
 #: Link record types -> the kind ``AppContext.open_record`` takes, and the chip's word.
 RECORD_KINDS = {
@@ -92,11 +95,14 @@ class MailReader(QWidget):
 
     Signals:
         shown: a message was shown (its id).
+        marked_read: an unread message shown was marked read (its id; saved, and queued for
+            Gmail).
         add_sender: the user asked to add the sender as 'lead' or 'contact' (message id, kind).
         retry_requested: the user asked to send a failed message again.
     """
 
     shown = Signal(int)
+    marked_read = Signal(int)
     add_sender = Signal(int, str)
     retry_requested = Signal()
 
@@ -109,6 +115,7 @@ class MailReader(QWidget):
         self.failed: dict[int, str] = {}
         self.message_id: int | None = None
         self.reading: Operation | None = None
+        self.marking: Operation | None = None
         self.loading_images: Operation | None = None
         self.opening: Operation | None = None
         self.opened_files: list[str] = []
@@ -221,6 +228,29 @@ class MailReader(QWidget):
         self.failed = failed
         current = next((d for d in thread if d.row.id == message_id), thread[-1])
         self._show(current)
+        if current.row.unread:
+            self._mark_read(current.row.id)
+
+    def _mark_read(self, message_id: int) -> None:
+        """Opening a message reads it: saved here, and UNREAD removed in Gmail through the
+        outbox (after it is shown, so a busy database never delays showing it)."""
+        user = self.context.user
+
+        def work(_task: Any) -> list[int]:
+            from desktopcrm.services import mail
+
+            return mail.mark_read(user, [message_id])
+
+        def done(changed: list[int]) -> None:
+            for changed_id in changed:
+                self.marked_read.emit(changed_id)
+
+        def failed(error: BaseException) -> None:
+            log.warning("could not mark message %s read: %s", message_id, error)
+
+        self.marking = Operation(
+            self, work, on_success=done, on_failure=failed, title="mark the message read"
+        ).run()
 
     def _read_failed(self, message_id: int, error: BaseException) -> None:
         if message_id != self.message_id:

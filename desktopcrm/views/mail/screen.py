@@ -22,15 +22,16 @@ from desktopcrm.qt import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QKeySequence,
     QLabel,
-    QListView,
     QModelIndex,
     QPushButton,
     QShortcut,
     QShowEvent,
     QStackedWidget,
     Qt,
+    QTableView,
     QTimer,
     QVBoxLayout,
     QWidget,
@@ -42,7 +43,7 @@ from desktopcrm.views.icons import icon
 from desktopcrm.views.lists.bulk_bar import UndoBar
 from desktopcrm.views.local_time import utc_now
 from desktopcrm.views.mail.folders import FOLDER_INFO, FolderList, SyncSummary
-from desktopcrm.views.mail.list_delegate import MailDelegate
+from desktopcrm.views.mail.list_delegate import ROW_HEIGHT, MailDelegate
 from desktopcrm.views.mail.list_model import ID_ROLE, MailListModel
 from desktopcrm.views.mail.reader import MailReader
 from desktopcrm.views.mail.style import apply_mail_style
@@ -111,27 +112,52 @@ def read_overview(user: Any) -> Overview:
 
 
 def compose_opener() -> Callable[..., Any] | None:
-    """``views.mail.compose.open_compose`` (the compose window), if this build has it."""
-    try:
-        from desktopcrm.views.mail.compose import open_compose
-    except ImportError:
+    """A function opening the compose window (``views.mail.compose.open_compose``), if this
+    build has it. The module is imported when the window is first opened, not with the
+    mailbox (whose first paint does not need it; the window's warm-up imports it later)."""
+    import importlib.util
+
+    if importlib.util.find_spec("desktopcrm.views.mail.compose") is None:
         return None
-    opener: Callable[..., Any] = open_compose
-    return opener
+
+    def open_compose(*args: Any, **kwargs: Any) -> Any:
+        from desktopcrm.views.mail.compose import open_compose as opener
+
+        return opener(*args, **kwargs)
+
+    return open_compose
 
 
-class MailListView(QListView):
-    """The message list; its single-key shortcuts only fire while it has the focus."""
+class MailListView(QTableView):
+    """The message list (one column, rows of one height); its single-key shortcuts only fire
+    while it has the focus.
+
+    A table, not a ``QListView``: a list view lays out every row whenever rows are inserted or
+    the view is resized, asking the (Python) model for an index per row, so a 250,000-message
+    folder cost ~250 ms of the GUI thread per layout and a jump waited for several of them.
+    A table with fixed-height rows only ever touches the rows on screen.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("MailList")
         self.setAccessibleName("Messages")
-        self.setUniformItemSizes(True)
         self.setMouseTracking(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setCornerButtonEnabled(False)
+        self.horizontalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(ROW_HEIGHT)
+        rows.setMinimumSectionSize(ROW_HEIGHT)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setTabKeyNavigation(False)
 
     def visible_range(self) -> tuple[int, int]:
         top = self.indexAt(self.viewport().rect().topLeft()).row()
@@ -161,14 +187,19 @@ class MailboxScreen(QWidget):
         self.acting: Operation | None = None
         self._overview_again = False
         self._stale = False
+        self._overview_stale = False
         self._keep_id: int | None = None
+        self._overview_after_rows = False
         self.open_compose = compose_opener()
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._search)
 
+        # The Inbox's first rows are read while the rest of the screen is built.
         self.model = MailListModel(lambda: self.context.user, self)
+        self.model.show_folder(Folder.INBOX)
+        self._overview_after_rows = True
         self.delegate = MailDelegate(self)
         self.list = MailListView()
         self.list.setModel(self.model)
@@ -176,6 +207,7 @@ class MailboxScreen(QWidget):
         self.reader = MailReader(context)
         self.reader.add_sender.connect(self.add_sender)
         self.reader.retry_requested.connect(self.retry_failed)
+        self.reader.marked_read.connect(self._marked_read)
 
         self.folders = FolderList()
         self.folders.chosen.connect(self.show_folder)
@@ -280,7 +312,7 @@ class MailboxScreen(QWidget):
         context.user_changed.connect(self.refresh)
         context.database_reopened.connect(self.refresh)
         apply_mail_style(self, context)
-        self.show_folder(Folder.INBOX)
+        self._show_folder_name(Folder.INBOX)
 
     def _toolbar(self) -> QWidget:
         bar = QFrame()
@@ -337,9 +369,7 @@ class MailboxScreen(QWidget):
 
     def show_folder(self, folder: Folder) -> None:
         """Show ``folder`` (the search box keeps its text and searches in it)."""
-        self.folder = folder
-        self.folders.select(folder)
-        self.title.setText(FOLDER_INFO[folder][0])
+        self._show_folder_name(folder)
         self.reader.clear()
         self._keep_id = None
         self.model.folder = folder
@@ -347,7 +377,15 @@ class MailboxScreen(QWidget):
             self.model.show_search(self.search.text())
         else:
             self.model.show_folder(folder)
-        self._read_overview()
+        # The counts and account states come after the folder's first rows (``_rows_loaded``):
+        # nothing the first paint waits for shares the workers with them.
+        self._overview_after_rows = True
+        self._update_actions()
+
+    def _show_folder_name(self, folder: Folder) -> None:
+        self.folder = folder
+        self.folders.select(folder)
+        self.title.setText(FOLDER_INFO[folder][0])
         self._update_actions()
 
     def _search(self) -> None:
@@ -373,7 +411,11 @@ class MailboxScreen(QWidget):
         super().showEvent(event)
         if self._stale:
             self._stale = False
+            self._overview_stale = False
             self.refresh()
+        elif self._overview_stale:
+            self._overview_stale = False
+            self._read_overview()
 
     def _rows_loaded(self) -> None:
         has_rows = self.model.rowCount() > 0
@@ -395,12 +437,14 @@ class MailboxScreen(QWidget):
                 self.list.selectionModel().blockSignals(False)
                 self.list.viewport().update()
                 self.reader.show_message(keep)
-            else:
-                self.reader.clear()
+            # Not among the rows read again (further down a long folder): it stays shown.
             self._keep_id = None
         if self.model.count is not None:
             self._count_known(self.model.count)
         self._update_actions()
+        if self._overview_after_rows:
+            self._overview_after_rows = False
+            self._read_overview()
         self.loaded.emit()
 
     def _count_known(self, count: int) -> None:
@@ -418,6 +462,11 @@ class MailboxScreen(QWidget):
         elif not ids:
             self.reader.clear()
         self._update_actions()
+
+    def _marked_read(self, message_id: int) -> None:
+        """The message opened was unread: show it read and the folders' new counts."""
+        self.model.set_unread(message_id, False)
+        self._read_overview()
 
     def _activated(self, _index: QModelIndex) -> None:
         """Enter (or a double click) reads the message: the focus moves to its text."""
@@ -443,8 +492,11 @@ class MailboxScreen(QWidget):
     # ----------------------------------------------------------------- overview / live refresh
 
     def _read_overview(self, force: bool = False) -> None:
-        if not self.context.database_open or not self.isVisible():
-            self._stale = self._stale or not self.isVisible()
+        if not self.context.database_open:
+            return
+        if not self.isVisible():
+            # Read when shown; a changed signature then refreshes the list as well.
+            self._overview_stale = True
             return
         if self.reading_overview is not None and self.reading_overview.running:
             self._overview_again = self._overview_again or force

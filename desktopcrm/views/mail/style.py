@@ -38,7 +38,7 @@ QLabel#OutboxFailed, QLabel#SyncProblem {{
 }}
 QLabel#MailFolderTitle {{ font-size: {c["font_heading"]}; font-weight: 600; color: {c["text"]}; }}
 QLabel#MailCount {{ color: {c["text_muted"]}; font-size: {c["font_small"]}; }}
-QListView#MailList {{ background: {c["surface"]}; border: none; outline: none; }}
+QTableView#MailList {{ background: {c["surface"]}; border: none; outline: none; }}
 QLabel#MailEmpty, QLabel#ReaderEmpty {{ color: {c["text_muted"]}; padding: 24px; }}
 QFrame#MailToolbar {{ background: {c["surface"]}; border-bottom: 1px solid {c["border"]}; }}
 QLabel#ReaderSubject {{ font-size: {c["font_title"]}; font-weight: 600; color: {c["text"]}; }}
