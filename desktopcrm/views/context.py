@@ -41,6 +41,9 @@ class AppContext(QObject):
     #: or a company) or 'deal' - and the record's id as text). The main window answers it;
     #: lists, search and the Add dialogs only emit it.
     open_record = Signal(str, str)
+    #: A request to show a screen, and a section of it ("" for none): e.g. ("settings",
+    #: "mail-accounts") from a compose window without an account. The main window answers it.
+    open_screen = Signal(str, str)
     #: Notification-centre entries this app just posted (``list[services.notifications.Entry]``,
     #: e.g. an import finished); the window's notification centre shows them (and the desktop
     #: ones as desktop messages). See ``views.notifications.posting``.

@@ -169,6 +169,7 @@ class MainWindow(QMainWindow):
         self.top_bar.attach(context)
         self.top_bar.search.installEventFilter(self)  # builds the palette on first focus
         context.open_record.connect(self.open_record)
+        context.open_screen.connect(self._open_screen)
         self.show_screen(self.requested_key)
         if self.opening_state is not None:
             self.stack.removeWidget(self.opening_state)
@@ -279,6 +280,12 @@ class MainWindow(QMainWindow):
         self.current_record = None
         if section is not None and hasattr(widget, "show_section"):
             widget.show_section(section, focus)
+
+    def _open_screen(self, key: str, section: str) -> None:
+        """``AppContext.open_screen``: show the screen (and section) and bring the window up."""
+        self.show_screen(key, section or None)
+        self.raise_()
+        self.activateWindow()
 
     def _mark_current(self, key: str) -> ScreenSpec | None:
         """Title, window title and sidebar say ``key`` is the current screen."""

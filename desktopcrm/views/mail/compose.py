@@ -78,6 +78,7 @@ def open_compose(
     window = ComposeWindow(
         context, mode=mode, message_id=message_id, to_record=to_record, parent=parent
     )
+    window.settings_requested.connect(lambda key: context.open_screen.emit("settings", key))
     if parent is None:
         _open_windows.add(window)
         window.destroyed.connect(lambda *_: _open_windows.discard(window))

@@ -1,14 +1,14 @@
 """The Emails card of a record page: the newest messages linked to the lead, contact, company
 or deal (``services.mail.messages_for_record``, read in an ``Operation`` when the page loads),
 each opening in a window with the reading pane (the whole conversation, attachments, the same
-safe HTML)."""
+safe HTML); "Write email" opens the compose window addressed to the record."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from desktopcrm.models.records import Contact
-from desktopcrm.qt import QDialog, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
+from desktopcrm.qt import QDialog, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
 from desktopcrm.services.mail import MailRow
 from desktopcrm.services.record_details import RecordDetails
 from desktopcrm.views.context import AppContext
@@ -83,11 +83,21 @@ class MailCard(Card):
         self.empty.setObjectName("MailCardEmpty")
         self.empty.setWordWrap(True)
         self.body.addWidget(self.empty)
+        actions = QHBoxLayout()
+        self.write_button = QPushButton("Write email")
+        self.write_button.setObjectName("WriteEmail")
+        self.write_button.setToolTip("A new message to this record (its fields fill templates)")
+        self.write_button.clicked.connect(self.write)
+        self.write_button.setEnabled(False)
+        actions.addWidget(self.write_button)
+        actions.addStretch(1)
+        self.body.addLayout(actions)
 
     def show_details(self, details: RecordDetails) -> Operation:
         """Read the record's newest messages in the background."""
         self.record_type = link_type(details.record)
         self.record_id = details.record.id
+        self.write_button.setEnabled(True)
         user, kind, record_id = self.context.user, self.record_type, self.record_id
 
         def work(_task: Any) -> list[MailRow]:
@@ -115,3 +125,13 @@ class MailCard(Card):
         self.message_window = MessageWindow(self.context, message_id, self)
         self.message_window.show()
         return self.message_window
+
+    def write(self) -> Any:
+        """A new message to the record (its address in To, its fields for templates); returns
+        the compose window."""
+        if self.record_id is None:
+            return None
+        from desktopcrm.views.mail.compose import open_compose
+
+        kind = "contact" if self.record_type == "company" else self.record_type
+        return open_compose(self.context, mode="new", to_record=(kind, str(self.record_id)))

@@ -226,8 +226,11 @@ class MailboxScreen(QWidget):
         self.compose_button.setProperty("primary", True)
         self.compose_button.setToolTip("Write a new message")
         self.compose_button.clicked.connect(lambda: self.compose("new"))
-        self.compose_button.setVisible(self.open_compose is not None)
         side.addWidget(self.compose_button)
+        # Only once it has a parent: setVisible(True) on a parentless widget shows it as a
+        # window of its own, which takes the activation from the main window (its window
+        # shortcuts, Alt+Left among them, then stop working).
+        self.compose_button.setVisible(self.open_compose is not None)
         side.addWidget(self.folders)
         side.addStretch(1)
         side.addWidget(self.summary)
