@@ -472,18 +472,19 @@ def thread_messages(user: User, message_id: int) -> list[MailDetail]:
     message = _message(user, message_id)
     if not message.thread_id:
         return [message_detail(user, message_id)]
-    query = (
-        MailMessage.select(MailMessage.id)
-        .where(
-            MailMessage.account == message.account_id,
-            MailMessage.thread_id == message.thread_id,
-            MailMessage.folder.not_in([Folder.TRASH.value, Folder.SPAM.value])
-            | (MailMessage.id == message_id),
-        )
-        .order_by(MailMessage.date, MailMessage.id)
-    )
-    ids = [row[0] for row in rows(query)]
-    return [message_detail(user, mid) for mid in ids]
+    # Filtered on the thread id alone (its own index) and the rest checked here: with the
+    # account in the WHERE, SQLite may pick the (account, folder, date) index and read every
+    # message of the account.
+    query = MailMessage.select(
+        MailMessage.id, MailMessage.account, MailMessage.folder, MailMessage.date
+    ).where(MailMessage.thread_id == message.thread_id)
+    hidden = {Folder.TRASH.value, Folder.SPAM.value}
+    found = [
+        (_as_datetime(date), mid)
+        for mid, account, folder, date in rows(query)
+        if str(account) == str(message.account_id) and (folder not in hidden or mid == message_id)
+    ]
+    return [message_detail(user, mid) for _, mid in sorted(found)]
 
 
 def messages_for_record(
