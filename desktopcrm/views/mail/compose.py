@@ -4,10 +4,11 @@
 From (the user's Gmail accounts), To / Cc / Bcc with CRM people suggested as one types, the
 subject, the body (simple formatting, or plain text), attachments, a template picker that
 fills ``{fields}`` from the record chosen in "Fields from", and the quoted message of a reply
-or forward. Send (Ctrl+Enter) builds the message with our own Message-ID in the background and
-queues it: it shows in Sent at once and the account's sync worker sends it, also after a
-restart or when the network comes back. Esc or closing asks before a written draft is thrown
-away. Replies keep the Gmail thread, ``In-Reply-To`` and ``References``.
+or forward (a forward carries the original's attachments, fetched from Gmail in the
+background: ``forward_fetch.py``). Send (Ctrl+Enter) builds the message with our own Message-ID
+in the background and queues it: it shows in Sent at once and the account's sync worker sends
+it, also after a restart or when the network comes back. Esc or closing asks before a written
+draft is thrown away. Replies keep the Gmail thread, ``In-Reply-To`` and ``References``.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from desktopcrm.qt import (
     Signal,
 )
 from desktopcrm.views.context import AppContext
-from desktopcrm.views.mail.compose_body import AttachmentList, BodyEditor
+from desktopcrm.views.mail.compose_body import MAX_TOTAL, AttachmentList, BodyEditor, human_size
+from desktopcrm.views.mail.forward_fetch import ForwardFetch
 from desktopcrm.views.mail.recipient_field import RecipientField
 from desktopcrm.views.record.picker import PickedRecord, RecordPicker
 
@@ -119,6 +121,7 @@ class ComposeWindow(QWidget):
         self.operation: Operation | None = None
         self.confirm: QMessageBox | None = None
         self._done = False  # sent or discarded: close without asking
+        self._send_waiting = False  # Send pressed while forwarded attachments are fetched
         self._build()
         self._fill_accounts()
         if mode != "new" and message_id is not None:
@@ -236,6 +239,11 @@ class ComposeWindow(QWidget):
         layout.addWidget(self.quote, 1)
         self.attachments = AttachmentList()
         layout.addWidget(self.attachments)
+        self.forward_fetch = ForwardFetch(self._context, self.attachments)
+        self.forward_fetch.arrived.connect(self._forwarded_arrived)
+        self.forward_fetch.failed.connect(self._forwarded_failed)
+        self.forward_fetch.send_without.connect(self.send)
+        layout.addWidget(self.forward_fetch)
 
         self.error = QLabel()
         self.error.setObjectName("ProblemText")
@@ -336,12 +344,10 @@ class ComposeWindow(QWidget):
             kind = "lead" if link.record_type == "lead" else link.record_type
             self.record_picker.set_record(PickedRecord(kind, link.record_id, link.title))
         if self.mode == "forward" and start.pieces.attachments:
-            names = ", ".join(a.filename or "(unnamed)" for a in start.pieces.attachments)
-            self.template_report.setText(
-                f"The original's attachments ({names}) are not forwarded: open them from the "
-                "message and attach the ones to send."
+            self.attachments.add_forwarded(
+                [(a.part_index, a.filename, a.size) for a in start.pieces.attachments]
             )
-            self.template_report.show()
+            self.forward_fetch.start(message_id)
 
     def _start_from_record(self, kind: str, record_id: uuid.UUID) -> None:
         from desktopcrm.services.mail_recipients import record_recipients, record_title
@@ -442,7 +448,7 @@ class ComposeWindow(QWidget):
             self.bcc_field.text(),
             self.subject.text(),
             self.body.text(),
-            self.attachments.paths(),
+            self.attachments.identities(),
         )
 
     def is_dirty(self) -> bool:
@@ -480,6 +486,14 @@ class ComposeWindow(QWidget):
             self.to_field.setFocus()
             self.show_error("Add at least one recipient in To.")
             return None
+        total = self.attachments.total_size()
+        if total > MAX_TOTAL:
+            self.show_error(
+                f"The attachments add up to {human_size(total)}, over Gmail's limit of 25 MB "
+                "for a message. Remove some (select one and press Remove), or share large "
+                "files as a link."
+            )
+            return None
         text = self.body.text()
         html = _inner_body(self.body.html()) if not self.body.is_plain else ""
         quote = self.pieces is not None and self.quote_toggle.isChecked()
@@ -506,6 +520,20 @@ class ComposeWindow(QWidget):
             return None
         draft = self.draft()
         if draft is None:
+            return None
+        if (
+            self.forward_fetch.busy and self.attachments.unfetched()
+        ):  # sent once the forwarded attachments are here
+            self._send_waiting = True
+            self.send_button.setEnabled(False)
+            self.send_button.setText("Sending…")
+            self.forward_fetch.waiting_for_send()
+            return None
+        if self.attachments.unfetched():
+            self.show_error(
+                "The forwarded attachments have not been fetched: press Retry, or Send without "
+                "them."
+            )
             return None
         from desktopcrm.views.operations import Operation
 
@@ -539,6 +567,19 @@ class ComposeWindow(QWidget):
             title="send the message",
         ).run()
         return self.operation
+
+    def _forwarded_arrived(self) -> None:
+        if self._send_waiting:
+            self._send_waiting = False
+            self.send_button.setEnabled(True)
+            self.send_button.setText("Send")
+            self.send()
+
+    def _forwarded_failed(self) -> None:
+        if self._send_waiting:
+            self._send_waiting = False
+            self.send_button.setEnabled(True)
+            self.send_button.setText("Send")
 
     def _queued(self, result: tuple[Any, str]) -> None:
         row, note = result
@@ -584,6 +625,7 @@ class ComposeWindow(QWidget):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._done or not self.is_dirty():
+            self.forward_fetch.cancel()
             super().closeEvent(event)
             return
         event.ignore()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from desktopcrm.qt import (
@@ -153,8 +154,27 @@ class BodyEditor(QWidget):
         return not self.edit.toPlainText().strip()
 
 
+@dataclass
+class Attachment:
+    """One file of the message: a file of the user's, or an attachment of the forwarded
+    message (``part_index`` set), whose ``path`` is None until it has been fetched."""
+
+    name: str
+    size: int
+    path: Path | None = None
+    part_index: int | None = None
+    failed: bool = False  # a forwarded one whose fetch failed
+
+    def label(self) -> str:
+        text = f"{self.name} ({human_size(self.size)})"
+        if self.path is None:
+            text += " — not fetched" if self.failed else " — fetching…"
+        return text
+
+
 class AttachmentList(QWidget):
-    """The files to send: "Attach files…", each with its size, removable."""
+    """The files to send: "Attach files…", the forwarded message's attachments, each with its
+    size, removable."""
 
     changed = Signal()
 
@@ -178,6 +198,7 @@ class AttachmentList(QWidget):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setObjectName("RemoveAttachment")
         self.remove_button.setProperty("flat", True)
+        self.remove_button.setToolTip("Remove the selected attachment (or the last one)")
         self.remove_button.clicked.connect(self.remove_selected)
         self.remove_button.hide()
         side.addWidget(self.remove_button)
@@ -185,7 +206,7 @@ class AttachmentList(QWidget):
         self.total = QLabel()
         self.total.setObjectName("Muted")
         layout.addWidget(self.total)
-        self._paths: list[Path] = []
+        self.entries: list[Attachment] = []
 
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Attach files")
@@ -193,25 +214,67 @@ class AttachmentList(QWidget):
 
     def add_files(self, paths: list[Path]) -> None:
         for path in paths:
-            if path in self._paths or not path.is_file():
+            if path in self.paths() or not path.is_file():
                 continue
-            self._paths.append(path)
-            item = QListWidgetItem(f"{path.name} ({human_size(_size(path))})")
-            item.setToolTip(str(path))
-            self.list.addItem(item)
+            self._append(Attachment(path.name, _size(path), path))
         self._update()
 
+    def add_forwarded(self, parts: list[tuple[int, str, int]]) -> None:
+        """List the forwarded message's attachments (part index, file name, size), not
+        fetched yet."""
+        for part_index, name, size in parts:
+            self._append(Attachment(name or f"attachment-{part_index + 1}", size, None, part_index))
+        self._update()
+
+    def _append(self, entry: Attachment) -> None:
+        self.entries.append(entry)
+        item = QListWidgetItem(entry.label())
+        item.setToolTip(str(entry.path) if entry.path else "From the forwarded message")
+        self.list.addItem(item)
+
+    def set_fetched(self, part_index: int, path: Path) -> None:
+        """The forwarded attachment ``part_index`` arrived as ``path`` (ignored if the user
+        removed it meanwhile)."""
+        for row, entry in enumerate(self.entries):
+            if entry.part_index == part_index and entry.path is None:
+                entry.path, entry.failed, entry.size = path, False, _size(path)
+                item = self.list.item(row)
+                item.setText(entry.label())
+                item.setToolTip(f"From the forwarded message ({path})")
+        self._update()
+
+    def set_failed(self, part_indexes: list[int]) -> None:
+        for row, entry in enumerate(self.entries):
+            if entry.path is None and entry.part_index in part_indexes:
+                entry.failed = True
+                self.list.item(row).setText(entry.label())
+        self._update()
+
+    def unfetched(self) -> list[Attachment]:
+        """Forwarded attachments still listed whose file has not arrived."""
+        return [entry for entry in self.entries if entry.path is None]
+
+    def remove_unfetched(self) -> list[str]:
+        """Drop the forwarded attachments that have not arrived; their names."""
+        rows = [row for row, entry in enumerate(self.entries) if entry.path is None]
+        names = [self.entries[row].name for row in rows]
+        self._remove_rows(rows)
+        return names
+
     def remove_selected(self) -> None:
-        rows = sorted((self.list.row(item) for item in self.list.selectedItems()), reverse=True)
-        if not rows and self._paths:
-            rows = [len(self._paths) - 1]
-        for row in rows:
+        rows = [self.list.row(item) for item in self.list.selectedItems()]
+        if not rows and self.entries:
+            rows = [len(self.entries) - 1]
+        self._remove_rows(rows)
+
+    def _remove_rows(self, rows: list[int]) -> None:
+        for row in sorted(rows, reverse=True):
             self.list.takeItem(row)
-            del self._paths[row]
+            del self.entries[row]
         self._update()
 
     def _update(self) -> None:
-        has = bool(self._paths)
+        has = bool(self.entries)
         self.list.setVisible(has)
         self.remove_button.setVisible(has)
         total = self.total_size()
@@ -227,10 +290,19 @@ class AttachmentList(QWidget):
         self.changed.emit()
 
     def paths(self) -> tuple[Path, ...]:
-        return tuple(self._paths)
+        """The files to send (forwarded ones once fetched)."""
+        return tuple(entry.path for entry in self.entries if entry.path is not None)
+
+    def identities(self) -> tuple[object, ...]:
+        """What is listed, the same before and after a forwarded attachment arrives."""
+        return tuple(
+            entry.part_index if entry.part_index is not None else entry.path
+            for entry in self.entries
+        )
 
     def total_size(self) -> int:
-        return sum(_size(p) for p in self._paths)
+        """Bytes of all listed attachments (a forwarded one not fetched yet: its stated size)."""
+        return sum(entry.size for entry in self.entries)
 
 
 def _size(path: Path) -> int:
