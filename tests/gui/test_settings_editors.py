@@ -124,9 +124,8 @@ def test_closed_stages_are_fixed_but_renamable(qtbot, context) -> None:
     assert section.confirm_delete(closed.ids()[0]) is None  # no deleting a closed stage
     _rename_in_place(qtbot, closed, 0, "Closed won")
     sales = pipelines.pipelines()[0]
-    assert [s for s in pipelines.stages_of(sales) if s.kind == StageKind.WON.value][
-        0
-    ].name == "Closed won"
+    won = next(s for s in pipelines.stages_of(sales) if s.kind == StageKind.WON.value)
+    assert won.name == "Closed won"
 
 
 def test_new_pipeline_and_refused_duplicate_name(qtbot, context) -> None:
