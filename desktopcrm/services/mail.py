@@ -6,8 +6,8 @@ account's sync worker sends it. A user sees the mail of the accounts they connec
 also see accounts nobody owns).
 
 Folder pages use keyset paging, newest first: ``folder_page(user, folder, after=key)`` returns
-the rows after ``key`` (a ``PageKey`` of the last row shown); ``folder_keys`` gives every N-th
-key of a folder so a lazy list can jump into the middle without reading what lies before.
+the rows after ``key`` (a ``PageKey`` of the last row shown); ``folder_key_at`` finds the key
+at a position so a lazy list can jump into the middle without reading what lies before.
 """
 
 from __future__ import annotations
@@ -350,32 +350,6 @@ def unread_counts(user: User, *, account_id: uuid.UUID | None = None) -> dict[Fo
         if folder in result:
             result[folder] += unread
     return result
-
-
-def folder_keys(
-    user: User, folder: Folder, *, every: int = 200, account_id: uuid.UUID | None = None
-) -> list[PageKey]:
-    """The key of every ``every``-th message of ``folder`` (newest first), for a lazy list:
-    block ``n`` starts after key ``n - 1`` (block 0 starts at the top)."""
-    visible = _visible(user, account_id)
-    numbered = (
-        MailMessage.select(
-            MailMessage.date,
-            MailMessage.id,
-            peewee.fn.ROW_NUMBER()
-            .over(order_by=[MailMessage.date.desc(), MailMessage.id.desc()])
-            .alias("n"),
-        )
-        .where(MailMessage.folder == folder.value, visible)
-        .alias("numbered")
-    )
-    query = (
-        peewee.Select([numbered], [numbered.c.date, numbered.c.id])
-        .where(peewee.Expression(numbered.c.n, "%", every) == 0)
-        .order_by(numbered.c.n)
-        .bind(database)
-    )
-    return [PageKey(_as_datetime(date), int(mid)) for date, mid in rows(query)]
 
 
 def _as_datetime(value: Any) -> dt.datetime:

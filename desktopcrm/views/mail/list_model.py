@@ -54,7 +54,7 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 3
 #: Why a queued send failed ("" when it did not).
 FAILED_ROLE = Qt.ItemDataRole.UserRole + 4
 
-#: Rows per block (and the step of ``folder_keys``).
+#: Rows per block.
 BLOCK = 200
 #: Rows a folder reads first: more than a tall window shows, few enough to paint at once.
 FIRST_ROWS = 60
