@@ -396,14 +396,6 @@ def message_detail(user: User, message_id: int) -> MailDetail:
     )
 
 
-def fetch_attachment(user: User, message_id: int, part_index: int, **options: Any) -> Path:
-    """The file of one attachment, fetched from Gmail (streamed) into the user's cache; see
-    ``desktopcrm.sync.attachments.fetch_attachment`` (network: call it from an Operation)."""
-    from desktopcrm.sync.attachments import fetch_attachment as fetch
-
-    return fetch(user, message_id, part_index, **options)
-
-
 def folder_row(user: User, message_id: int) -> MailRow:
     """The list row of one message."""
     _message(user, message_id)

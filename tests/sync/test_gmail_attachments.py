@@ -73,7 +73,7 @@ def test_opens_an_attachment_from_gmail_then_from_the_cache(
     assert [a.filename for a in listed] == ["offer.pdf", "q3.csv"]
     gets = gmail.calls["get"]
 
-    path = mail.fetch_attachment(workspace.user, message.id, listed[0].part_index, options=options)
+    path = fetch_attachment(workspace.user, message.id, listed[0].part_index, options=options)
     assert path.name == "offer.pdf" and path.read_bytes() == PDF
     assert path.is_relative_to(cache / str(workspace.user.id))
     assert gmail.calls["get"] == gets + 1

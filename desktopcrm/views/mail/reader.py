@@ -423,9 +423,9 @@ class MailReader(QWidget):
         self.context.message.emit(f"Fetching {attachment.filename or 'the attachment'}…")
 
         def work(_task: Any) -> str:
-            from desktopcrm.services import mail
+            from desktopcrm.sync.attachments import fetch_attachment
 
-            return str(mail.fetch_attachment(user, message_id, attachment.part_index))
+            return str(fetch_attachment(user, message_id, attachment.part_index))
 
         def opened(path: str) -> None:
             self.opened_files.append(path)
