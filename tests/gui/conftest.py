@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from desktopcrm.qt import QApplication
+from desktopcrm.qt import QApplication, QThreadPool
 from desktopcrm.services.workspace import Workspace
 from desktopcrm.views import screens
 from desktopcrm.views.context import AppContext
@@ -40,7 +40,19 @@ def theme(qapp: QApplication) -> Iterator[ThemeManager]:
 def context(workspace: Workspace, theme: ThemeManager) -> Iterator[AppContext]:
     ctx = AppContext(workspace, theme=theme)
     yield ctx
-    wait_for_workers()
+    settle_workers()
+
+
+def settle_workers(rounds: int = 5) -> None:
+    """Finish the test's background work against its own database: wait for the workers,
+    then deliver their results (queued to the GUI thread), which may start more reads (a
+    record page's tasks and emails after its details). Left pending, those would run in the
+    next test, against the next test's database."""
+    for _ in range(rounds):
+        wait_for_workers()
+        QApplication.processEvents()
+        if QThreadPool.globalInstance().activeThreadCount() == 0:
+            return
 
 
 @pytest.fixture
