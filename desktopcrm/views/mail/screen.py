@@ -590,6 +590,10 @@ class MailboxScreen(QWidget):
         row = getattr(self, "_next_row", None)
         if row is None or self.model.rowCount() == 0:
             return
+        if self.reader.message_id is not None:
+            # The user opened a message while the list was read again: keep it (moving the
+            # selection now would make the next key act on another message).
+            return
         row = min(row, self.model.rowCount() - 1)
         self.list.setCurrentIndex(self.model.index(row))
 
