@@ -124,3 +124,39 @@ def main_with_runs(
     except (BenchmarkError, OSError) as error:
         return fail(name, error)
     return 0
+
+
+def main_build_then_measure(
+    doc: str,
+    name: str,
+    script: str,
+    build: Callable[[Path], Any],
+    measure: Callable[[Path], list[dict[str, Any]]],
+    argv: list[str] | None,
+) -> int:
+    """The command line of a benchmark that builds its database in one child process and
+    measures in another (each with the isolated environment): the parent runs ``script``
+    with ``--build DB`` then ``--measure DB`` and prints the child's JSON lines."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.build is not None:
+        build(args.build)
+        return 0
+    if args.measure is not None:
+        for result in measure(args.measure):
+            emit(result)
+        return 0
+    try:
+        with temp_root() as root:
+            env = isolated_env(Path(root))
+            database = Path(root) / f"{name}.sqlite"
+            run([sys.executable, script, "--build", str(database)], env)
+            proc = run([sys.executable, script, "--measure", str(database)], env)
+            for line in proc.stdout.splitlines():
+                if line.startswith("{"):
+                    emit(json.loads(line))
+    except (BenchmarkError, OSError) as error:
+        return fail(name, error)
+    return 0

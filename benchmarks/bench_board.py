@@ -22,15 +22,13 @@ holding about 5,000 open deals):
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import BenchmarkError, emit, fail, isolated_env, run, temp_root
+from _common import BenchmarkError, main_build_then_measure
 
 NAME = "board"
 FIRST_PAINT_TARGET_MS = 300.0
@@ -199,29 +197,7 @@ def measure(database: Path) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.build is not None:
-        build(args.build)
-        return 0
-    if args.measure is not None:
-        for result in measure(args.measure):
-            print(json.dumps(result), flush=True)
-        return 0
-    try:
-        with temp_root() as root:
-            env = isolated_env(Path(root))
-            database = Path(root) / "board.sqlite"
-            run([sys.executable, __file__, "--build", str(database)], env)
-            proc = run([sys.executable, __file__, "--measure", str(database)], env)
-            for line in proc.stdout.splitlines():
-                if line.startswith("{"):
-                    emit(json.loads(line))
-    except (BenchmarkError, OSError) as error:
-        return fail(NAME, error)
-    return 0
+    return main_build_then_measure(__doc__ or NAME, NAME, __file__, build, measure, argv)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,7 @@ Figures (milliseconds, median of repeated runs, in one process on a database bui
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import random
 import statistics
 import sys
@@ -27,7 +25,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from _common import BenchmarkError, emit, fail, isolated_env, run, temp_root
+from _common import main_build_then_measure
 
 NAME = "calendar"
 MONTH_TARGET_MS = 150.0
@@ -196,29 +194,7 @@ def measure(database: Path) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.build is not None:
-        build(args.build)
-        return 0
-    if args.measure is not None:
-        for result in measure(args.measure):
-            print(json.dumps(result), flush=True)
-        return 0
-    try:
-        with temp_root() as root:
-            env = isolated_env(Path(root))
-            database = Path(root) / "calendar.sqlite"
-            run([sys.executable, __file__, "--build", str(database)], env)
-            proc = run([sys.executable, __file__, "--measure", str(database)], env)
-            for line in proc.stdout.splitlines():
-                if line.startswith("{"):
-                    emit(json.loads(line))
-    except (BenchmarkError, OSError) as error:
-        return fail(NAME, error)
-    return 0
+    return main_build_then_measure(__doc__ or NAME, NAME, __file__, build, measure, argv)
 
 
 if __name__ == "__main__":
