@@ -160,3 +160,32 @@ def main_build_then_measure(
     except (BenchmarkError, OSError) as error:
         return fail(name, error)
     return 0
+
+
+def settle(app: Any, seconds: float) -> None:
+    """Run the event loop for ``seconds`` (a GUI benchmark's pause between steps)."""
+    until = time.perf_counter() + seconds
+    while time.perf_counter() < until:
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def open_window(database: Path, width: int = 1400, height: int = 900) -> tuple[Any, Any]:
+    """The application and the main window on ``database`` (light theme, window state not
+    remembered), showing Settings and settled: the starting point of a screen switch."""
+    from desktopcrm.qt import QApplication
+    from desktopcrm.services.workspace import open_workspace
+    from desktopcrm.views.context import AppContext
+    from desktopcrm.views.main_window import MainWindow
+    from desktopcrm.views.theme import ThemeManager, new_application
+
+    app = QApplication.instance() or new_application([])
+    theme = ThemeManager(app, "light")  # type: ignore[arg-type]
+    theme.apply()
+    context = AppContext(open_workspace(database), theme=theme)
+    window = MainWindow(context, remember_state=False)
+    window.resize(width, height)
+    window.show_screen("settings")
+    window.show()
+    settle(app, 0.5)
+    return app, window

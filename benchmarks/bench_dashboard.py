@@ -29,19 +29,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import BenchmarkError, emit, fail, isolated_env, run, temp_root
+from _common import BenchmarkError, emit, fail, isolated_env, run, settle, temp_root
 
 NAME = "dashboard"
 FIRST_PAINT_TARGET_MS = 300.0
 DEMO_TARGET_S = 60.0
 PAGES = 8
-
-
-def settle(app: Any, seconds: float) -> None:
-    until = time.perf_counter() + seconds
-    while time.perf_counter() < until:
-        app.processEvents()
-        time.sleep(0.002)
 
 
 def p95(values: list[float]) -> float:

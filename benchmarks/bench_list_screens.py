@@ -24,7 +24,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import APP, BenchmarkError, emit, fail, isolated_env, run, temp_root
+from _common import (
+    APP,
+    BenchmarkError,
+    emit,
+    fail,
+    isolated_env,
+    open_window,
+    run,
+    settle,
+    temp_root,
+)
 
 NAME = "list_screens"
 COUNTS = {"contacts": 100_000, "deals": 2_000, "leads": 1_000}
@@ -61,22 +71,9 @@ def cached_database(seed: int, env: dict[str, str]) -> Path:
 
 
 def measure(database: Path) -> list[dict[str, Any]]:
-    from desktopcrm.qt import QApplication, QEvent, QObject, QTimer
-    from desktopcrm.services.workspace import open_workspace
-    from desktopcrm.views.context import AppContext
-    from desktopcrm.views.main_window import MainWindow
-    from desktopcrm.views.theme import ThemeManager, new_application
+    from desktopcrm.qt import QEvent, QObject, QTimer
 
-    app = QApplication.instance() or new_application([])
-    theme = ThemeManager(app, "light")  # type: ignore[arg-type]
-    theme.apply()
-    workspace = open_workspace(database)
-    context = AppContext(workspace, theme=theme)
-    window = MainWindow(context, remember_state=False)
-    window.resize(1400, 900)
-    window.show_screen("settings")
-    window.show()
-    settle(app, 0.5)
+    app, window = open_window(database)
 
     class Paints(QObject):
         """Times of the table's paint events; ``with_rows``: of those that draw loaded rows."""
@@ -239,13 +236,6 @@ def measure(database: Path) -> list[dict[str, Any]]:
     )
     window.close()
     return results
-
-
-def settle(app: Any, seconds: float) -> None:
-    until = time.perf_counter() + seconds
-    while time.perf_counter() < until:
-        app.processEvents()
-        time.sleep(0.002)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from _common import BenchmarkError, emit, fail, isolated_env, run, temp_root
+from _common import BenchmarkError, emit, fail, isolated_env, open_window, run, settle, temp_root
 
 NAME = "mailbox"
 INBOX = 250_000
@@ -140,22 +140,9 @@ def build(path: Path) -> None:
 
 
 def measure(database: Path) -> list[dict[str, Any]]:
-    from desktopcrm.qt import QApplication, QEvent, QObject
-    from desktopcrm.services.workspace import open_workspace
-    from desktopcrm.views.context import AppContext
-    from desktopcrm.views.main_window import MainWindow
-    from desktopcrm.views.theme import ThemeManager, new_application
+    from desktopcrm.qt import QEvent, QObject
 
-    app = QApplication.instance() or new_application([])
-    theme = ThemeManager(app, "light")  # type: ignore[arg-type]
-    theme.apply()
-    workspace = open_workspace(database)
-    context = AppContext(workspace, theme=theme)
-    window = MainWindow(context, remember_state=False)
-    window.resize(1400, 900)
-    window.show_screen("settings")
-    window.show()
-    settle(app, 0.5)
+    app, window = open_window(database)
     # As in use: the window imports the screens' modules once it is idle (views/warm_up.py);
     # a user's first click on Mail comes after that.
     warm_up = window.warm_up
@@ -228,13 +215,6 @@ def wait_for(app: Any, done: Any, message: str, seconds: float = 10) -> None:
         app.processEvents()
     if not done():
         raise BenchmarkError(message)
-
-
-def settle(app: Any, seconds: float) -> None:
-    until = time.perf_counter() + seconds
-    while time.perf_counter() < until:
-        app.processEvents()
-        time.sleep(0.002)
 
 
 def main(argv: list[str] | None = None) -> int:
