@@ -69,7 +69,6 @@ class MailCard(Card):
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__("Emails", parent)
-        self.setObjectName("MailCard")
         self.context = context
         self.record_type = ""
         self.record_id: Any = None

@@ -88,7 +88,7 @@ QTextBrowser#MailBody {{
     background: transparent; color: {c["tooltip_text"]};
     border: 1px solid {c["tooltip_text"]}; padding: 3px 10px; border-radius: {c["radius_small"]};
 }}
-QFrame#MailCard QLabel#MailCardEmpty {{ color: {c["text_muted"]}; }}
+QFrame#Card QLabel#MailCardEmpty {{ color: {c["text_muted"]}; }}
 """
 
 
