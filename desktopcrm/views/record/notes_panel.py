@@ -156,6 +156,11 @@ class NoteComposer(QWidget):
     def edit(self, view: NoteView) -> None:
         """Show ``view``'s text, labels and variables to change them; Save writes them."""
         self.editing = view
+        # Framed like the note's card, in the focus colour (record.qss #NoteEditor).
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        box = self.layout()
+        if box is not None:
+            box.setContentsMargins(14, 10, 10, 12)
         self.body.setPlainText(view.note.body)
         self.body.setPlaceholderText("The note… (Ctrl+Enter to save)")
         for combo, label in ((self.action, view.action), (self.status, view.status)):
