@@ -13,7 +13,8 @@ the database sits on a slow network share or needs a migration:
    Otherwise ``Startup.open`` starts a ``WorkspaceOpener`` (``views/workspace_opener.py``): an
    ``Operation`` that imports the database layer and opens (creates, migrates) the database in
    a worker thread. Peewee keeps one connection per thread: the worker's is closed when its
-   work ends, and the GUI thread's first query opens the GUI thread's own.
+   work ends, and the GUI thread's first query opens the GUI thread's own. On the next turn
+   of the event loop the theme starts following the OS colour scheme.
 3. **Database error.** If the database cannot be used (a ``DatabaseError``), the
    database-error dialog asks for another file (tried the same way, in the background) or quits
    with exit code 1 (``Startup.abandoned``). A bug while opening goes to the crash dialog and
@@ -147,9 +148,11 @@ class Startup(QObject):
 
     def _shell_painted(self) -> None:
         log.info("shell painted")
+        self.shell_painted.emit()  # opens the database in a worker first
         if self._theme is not None:
-            self._theme.follow_system()
-        self.shell_painted.emit()
+            # Reading the OS colour scheme builds PySide's whole ``Qt`` namespace (~20 ms, see
+            # ``qt.LazyNamespace``): on the next turn, while the worker opens the database.
+            QTimer.singleShot(0, self._theme.follow_system)
 
     def _ready(self) -> None:
         log.info("ready: first paint with the workspace attached")

@@ -39,25 +39,32 @@ def _renderer(name: str, colour: str) -> QSvgRenderer:
     return QSvgRenderer(QByteArray(data.encode("utf-8")))
 
 
-def _colour_for(mode: QIcon.Mode, role: str | None) -> str:
+def _colour_for(mode: QIcon.Mode, state: QIcon.State, role: str | None, on_role: str | None) -> str:
     t = tokens(ThemeManager.current_scheme())
     if mode == QIcon.Mode.Disabled:
         return t["text_faint"]
     if mode == QIcon.Mode.Selected:
         return t["accent_soft_text"]
+    if on_role is not None and state == QIcon.State.On:
+        return t[on_role]
     return t[role] if role else t["icon"]
 
 
 class ThemedIconEngine(QIconEngine):
-    """Renders one SVG in the colour the theme gives its mode."""
+    """Renders one SVG in the colour the theme gives its mode (and, with ``on_role``, the
+    colour of a checked button's icon)."""
 
-    def __init__(self, name: str, role: str | None = None) -> None:
+    def __init__(self, name: str, role: str | None = None, on_role: str | None = None) -> None:
         super().__init__()
         self._name = name
         self._role = role
+        self._on_role = on_role
+
+    def _colour(self, mode: QIcon.Mode, state: QIcon.State) -> str:
+        return _colour_for(mode, state, self._role, self._on_role)
 
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
-        _renderer(self._name, _colour_for(mode, self._role)).render(painter, QRectF(rect))
+        _renderer(self._name, self._colour(mode, state)).render(painter, QRectF(rect))
 
     def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
         return self.scaledPixmap(size, mode, state, 1.0)
@@ -69,21 +76,22 @@ class ThemedIconEngine(QIconEngine):
         pixmap.fill(TRANSPARENT)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        _renderer(self._name, _colour_for(mode, self._role)).render(painter, QRectF(pixmap.rect()))
+        _renderer(self._name, self._colour(mode, state)).render(painter, QRectF(pixmap.rect()))
         painter.end()
         pixmap.setDevicePixelRatio(scale)
         return pixmap
 
     def clone(self) -> QIconEngine:
-        return ThemedIconEngine(self._name, self._role)
+        return ThemedIconEngine(self._name, self._role, self._on_role)
 
     def key(self) -> str:
         return "ThemedIconEngine"
 
 
-def icon(name: str, role: str | None = None) -> QIcon:
-    """The icon ``name`` (a file in resources/icons), optionally in the colour token ``role``."""
-    return QIcon(ThemedIconEngine(name, role))
+def icon(name: str, role: str | None = None, *, on_role: str | None = None) -> QIcon:
+    """The icon ``name`` (a file in resources/icons), optionally in the colour token ``role``;
+    ``on_role`` colours it on a checked button."""
+    return QIcon(ThemedIconEngine(name, role, on_role))
 
 
 def avatar_pixmap(initials: str, size: int, dpr: float = 1.0) -> QPixmap:

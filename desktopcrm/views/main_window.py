@@ -128,7 +128,6 @@ class MainWindow(QMainWindow):
             lambda: self.show_screen("settings", "users")
         )
         self._shortcuts()
-        QWidget.setTabOrder(self.sidebar.nav_for_focus(), self.sidebar.user_chip)
         QWidget.setTabOrder(self.sidebar.user_chip, self.top_bar.search)
         QWidget.setTabOrder(self.top_bar.search, self.top_bar.add_button)
 

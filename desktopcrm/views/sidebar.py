@@ -1,17 +1,24 @@
-"""The left sidebar: the app's name, the screens, and the signed-in user."""
+"""The left sidebar: the app's name, the screens, and the signed-in user.
+
+Each screen is a ``NavButton``: a checkable button, drawn by app.qss as a row (icon and title).
+All of them are in one exclusive ``QButtonGroup``, so Qt gives them the keyboard behaviour of a
+list: Tab reaches only the current screen's button, the arrow keys move to the next button up
+or down (across the gap between the two groups too) and choose it, and screen readers hear a
+named, checked button. Buttons rather than a ``QListWidget`` because the sidebar is in the
+window's first paint, where the item view's classes, its per-row size hints and its
+style-sheet item rules cost ~12 ms.
+"""
 
 from __future__ import annotations
 
 from desktopcrm import APP_NAME
 from desktopcrm.qt import (
-    QAbstractItemView,
-    QEvent,
+    QButtonGroup,
     QFrame,
     QHBoxLayout,
+    QKeyEvent,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QObject,
+    QPushButton,
     QSize,
     Qt,
     QVBoxLayout,
@@ -23,30 +30,45 @@ from desktopcrm.views.resources import icon_path
 from desktopcrm.views.screens import ScreenSpec
 from desktopcrm.views.user_chip import UserChip
 
-#: Qt.ItemDataRole.UserRole, as the int item roles are (see ``qt.LazyNamespace``).
-KEY_ROLE = 256
 SIDEBAR_WIDTH = 232
+ICON_SIZE = 18
 
 
-class NavList(QListWidget):
-    """A list of screens sized to its rows."""
+class NavButton(QPushButton):
+    """One screen's row, checked while its screen is shown; app.qss draws it (in C++: painting
+    it here would take pens and brushes, whose overloads build the ``Qt`` namespace)."""
+
+    def __init__(self, spec: ScreenSpec, tooltip: str, parent: QWidget | None = None) -> None:
+        super().__init__(icon(spec.icon, on_role="accent_soft_text"), spec.title, parent)
+        self.key = spec.key
+        self.setObjectName(f"nav-{spec.key}")
+        self.setIconSize(QSize(ICON_SIZE, ICON_SIZE))
+        self.setToolTip(tooltip)
+        self.setCheckable(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Home and End jump to the first and last screen (arrows are QAbstractButton's)."""
+        key = event.key()
+        group = self.group()
+        if key in (Qt.Key.Key_Home, Qt.Key.Key_End) and group is not None:
+            buttons = group.buttons()
+            target = buttons[0] if key == Qt.Key.Key_Home else buttons[-1]
+            target.setFocus(Qt.FocusReason.TabFocusReason)
+            target.click()
+            return
+        super().keyPressEvent(event)
+
+
+class NavGroup(QWidget):
+    """A named group of screens' buttons, one under the other."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("SidebarNav")
         self.setAccessibleName(name)
-        self.setIconSize(QSize(18, 18))
-        # Sized to its rows, so never scrolled; app.qss hides the scroll bars (a scroll bar
-        # policy here would build the Qt namespace before the first paint: qt.LazyNamespace).
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setUniformItemSizes(True)
-
-    def fit_height(self) -> None:
-        # Every row is as tall as the first (one icon size, one line of text); asking each
-        # row lays out its text under the style sheet: ~2 ms a row before the first paint.
-        row = self.sizeHintForRow(0) if self.count() else 0
-        self.setFixedHeight((row + 2) * self.count() + 4)
+        self.rows = QVBoxLayout(self)
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.rows.setSpacing(2)
 
 
 class Sidebar(QFrame):
@@ -75,24 +97,23 @@ class Sidebar(QFrame):
         brand.addWidget(name, 1)
         layout.addLayout(brand)
 
-        self.main_nav = NavList("Screens")
-        self.system_nav = NavList("Settings and tools")
+        #: Every screen's button, in the order of ``screens``; one group makes them exclusive.
+        self.buttons = QButtonGroup(self)
+        self.main_nav = NavGroup("Screens")
+        self.system_nav = NavGroup("Settings and tools")
         for index, spec in enumerate(screens):
             nav = self.main_nav if spec.group == "main" else self.system_nav
-            item = QListWidgetItem(icon(spec.icon), spec.title)
-            item.setData(KEY_ROLE, spec.key)
             shortcut = f" (Ctrl+{index + 1})" if index < 9 else ""
-            item.setToolTip(f"{spec.title}{shortcut}")
-            nav.addItem(item)
-        for nav in (self.main_nav, self.system_nav):
-            nav.fit_height()
-            nav.setVisible(nav.count() > 0)
-            nav.currentItemChanged.connect(self._current_changed)
-            nav.itemClicked.connect(lambda item: self.screen_requested.emit(item.data(KEY_ROLE)))
-            nav.installEventFilter(self)
+            button = NavButton(spec, f"{spec.title}{shortcut}")
+            nav.rows.addWidget(button)
+            self.buttons.addButton(button)
+        self.buttons.buttonClicked.connect(lambda b: self.screen_requested.emit(b.key))
         layout.addWidget(self.main_nav)
         layout.addStretch(1)
         layout.addWidget(self.system_nav)
+        for nav in (self.main_nav, self.system_nav):
+            if not self.nav_buttons(nav):
+                nav.hide()
         divider = QFrame()
         divider.setFrameShape(QFrame.Shape.HLine)
         divider.setObjectName("SidebarDivider")
@@ -101,46 +122,27 @@ class Sidebar(QFrame):
         self.user_chip = UserChip()
         layout.addWidget(self.user_chip)
 
-    def _items(self) -> list[tuple[NavList, QListWidgetItem]]:
-        return [
-            (nav, nav.item(row))
-            for nav in (self.main_nav, self.system_nav)
-            for row in range(nav.count())
-        ]
+    def nav_buttons(self, nav: QWidget | None = None) -> list[NavButton]:
+        """The screens' buttons, in order; only those of the group ``nav`` if given."""
+        buttons = [b for b in self.buttons.buttons() if isinstance(b, NavButton)]
+        return [b for b in buttons if nav is None or b.parent() is nav]
+
+    def button(self, key: str) -> NavButton | None:
+        return next((b for b in self.nav_buttons() if b.key == key), None)
+
+    def current_key(self) -> str | None:
+        checked = self.buttons.checkedButton()
+        return checked.key if isinstance(checked, NavButton) else None
 
     def select(self, key: str) -> None:
-        """Mark ``key`` as the current screen (without emitting ``screen_requested``)."""
-        for nav, item in self._items():
-            selected = item.data(KEY_ROLE) == key
-            if selected:
-                nav.blockSignals(True)
-                nav.setCurrentItem(item)
-                nav.blockSignals(False)
-            else:
-                item.setSelected(False)
-
-    def nav_for_focus(self) -> NavList:
-        return self.main_nav if self.main_nav.count() else self.system_nav
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Up and Down cross from one group of screens to the other."""
-        if event.type() != QEvent.Type.KeyPress or not isinstance(watched, NavList):
-            return False
-        key = event.key()  # type: ignore[attr-defined]
-        other = self.system_nav if watched is self.main_nav else self.main_nav
-        if not other.count():
-            return False
-        row = watched.currentRow()
-        down = key == Qt.Key.Key_Down and watched is self.main_nav and row == watched.count() - 1
-        up = key == Qt.Key.Key_Up and watched is self.system_nav and row <= 0
-        if down or up:
-            target = other.item(0 if down else other.count() - 1)
-            other.setFocus(Qt.FocusReason.TabFocusReason)
-            other.setCurrentItem(target)
-            self.screen_requested.emit(target.data(KEY_ROLE))
-            return True
-        return False
-
-    def _current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
-        if current is not None:
-            self.screen_requested.emit(current.data(KEY_ROLE))
+        """Mark ``key`` as the current screen (without emitting ``screen_requested``); a key
+        that is no screen (a record page is shown) marks none."""
+        button = self.button(key)
+        if button is not None:
+            button.setChecked(True)
+            return
+        checked = self.buttons.checkedButton()
+        if checked is not None:  # an exclusive group keeps one checked: let go for a moment
+            self.buttons.setExclusive(False)
+            checked.setChecked(False)
+            self.buttons.setExclusive(True)

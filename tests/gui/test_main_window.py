@@ -16,8 +16,10 @@ def test_opens_on_the_first_screen_with_only_real_screens(window: MainWindow) ->
     assert [s.key for s in window.screens] == keys
     assert window.current_key == "dashboard"
     assert window.top_bar.title.text() == "Dashboard"
-    assert window.sidebar.main_nav.count() == 9
-    assert window.sidebar.system_nav.count() == 1
+    sidebar = window.sidebar
+    assert [b.key for b in sidebar.nav_buttons()] == keys
+    assert len(sidebar.nav_buttons(sidebar.main_nav)) == 9
+    assert sidebar.current_key() == "dashboard"
 
 
 def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context) -> None:
@@ -35,16 +37,27 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     qtbot.keyClick(win, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert win.current_key == "demo"
     assert win.top_bar.title.text() == "Demo"
-    # keyboard in the sidebar itself
-    win.sidebar.main_nav.setFocus()
-    qtbot.keyClick(win.sidebar.main_nav, Qt.Key.Key_Down)
+    # keyboard in the sidebar itself: Tab reaches the current screen only, arrows move on
+    sidebar = win.sidebar
+    assert sidebar.current_key() == "demo"
+    sidebar.button("demo").setFocus(Qt.FocusReason.TabFocusReason)
+    tab_stops = [b.key for b in sidebar.nav_buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
+    assert tab_stops == ["demo"]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
     assert win.current_key == "dashboard"
-    win.sidebar.main_nav.setCurrentRow(win.sidebar.main_nav.count() - 1)
-    qtbot.keyClick(win.sidebar.main_nav, Qt.Key.Key_Down)
+    assert sidebar.button("dashboard").hasFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_End)
     assert win.current_key == "settings"
-    assert win.sidebar.system_nav.hasFocus()
-    qtbot.keyClick(win.sidebar.system_nav, Qt.Key.Key_Up)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Up)  # across the gap between groups
     assert win.current_key == keys[-2]  # the last main screen
+    assert sidebar.current_key() == keys[-2]
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    assert win.current_key == "settings"
+    assert sidebar.button("settings").hasFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Home)
+    assert win.current_key == "demo"
+    qtbot.mouseClick(sidebar.button("board"), Qt.MouseButton.LeftButton)
+    assert win.current_key == "board"
 
 
 def test_ctrl_k_opens_the_palette_and_enter_runs_a_result(qtbot, window: MainWindow) -> None:

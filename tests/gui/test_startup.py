@@ -45,7 +45,7 @@ def test_the_shell_paints_before_the_workspace_then_attaches(
     startup = start(qtbot, shell, theme)
     # the shell: screens listed, nothing that needs the database is usable or built
     assert shell.isVisible() and not shell.is_attached
-    assert shell.sidebar.system_nav.count() == 1
+    assert [b.key for b in shell.sidebar.nav_buttons(shell.sidebar.system_nav)] == ["settings"]
     assert shell.top_bar.title.text() == "Dashboard"  # the first screen
     assert not shell.top_bar.add_button.isEnabled()
     assert not shell.top_bar.search.isEnabled()
