@@ -136,7 +136,7 @@ class DashboardScreen(QWidget):
         self.agenda.done_requested.connect(self.mark_done)
         self.agenda.open_requested.connect(self.context.open_record.emit)
 
-        feed_card, feed_body, _ = card("Activity", "feed")
+        feed_card, feed_body, feed_header = card("Activity", "feed")
         self.feed_model = FeedModel(lambda: self.context.user, self)
         self.feed_delegate = FeedDelegate(self, clock=self.now)
         self.feed = FeedView(self.feed_delegate)
@@ -154,11 +154,16 @@ class DashboardScreen(QWidget):
         self.feed_empty = QLabel("No activity yet: what you and your team do shows up here.")
         self.feed_empty.setObjectName("FeedEmpty")
         self.feed_empty.setWordWrap(True)
+        self.feed_empty.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.feed_empty.hide()
         feed_body.addWidget(self.feed, 1)
         feed_body.addWidget(self.feed_placeholder, 1)
-        feed_body.addWidget(self.feed_empty)
+        feed_body.addWidget(self.feed_empty, 1)  # takes the card's height when it shows
+        # The feed's rows reach nearer the card's edges than the other cards' text; the title
+        # and the empty text line up with the other cards' (16 px in).
         feed_body.setContentsMargins(6, 14, 6, 6)
+        feed_header.setContentsMargins(10, 0, 10, 0)
+        self.feed_empty.setContentsMargins(10, 0, 10, 0)
         self.feed_model.loaded.connect(lambda _n: self._feed_loaded())
 
         columns = QHBoxLayout()
