@@ -119,8 +119,8 @@ def test_archive_delete_and_undo_by_keys(qtbot, screen, office) -> None:  # type
     )  # (opening it queued another change: UNREAD removed)
     assert outbox.kind == OutboxKind.MODIFY.value
     assert screen.undo_bar.isVisible() and "Archived 1 message" in screen.undo_bar.text.text()
-    # the next message is selected, so E E E works through the Inbox
-    assert screen.list.currentIndex().row() == 0
+    # the next message is selected (once the list is read again), so E E E works through the Inbox
+    qtbot.waitUntil(lambda: screen.list.currentIndex().row() == 0, timeout=10_000)
 
     with qtbot.waitSignal(screen.changed, timeout=10_000):
         qtbot.keySequence(screen, QKeySequence(QKeySequence.StandardKey.Undo))
