@@ -140,9 +140,24 @@ class Sidebar(QFrame):
         button = self.button(key)
         if button is not None:
             button.setChecked(True)
-            return
-        checked = self.buttons.checkedButton()
-        if checked is not None:  # an exclusive group keeps one checked: let go for a moment
-            self.buttons.setExclusive(False)
-            checked.setChecked(False)
-            self.buttons.setExclusive(True)
+        else:
+            checked = self.buttons.checkedButton()
+            if checked is not None:  # an exclusive group keeps one checked: let go for a moment
+                self.buttons.setExclusive(False)
+                checked.setChecked(False)
+                self.buttons.setExclusive(True)
+        if self.isVisible():
+            self._one_tab_stop()
+
+    def _one_tab_stop(self) -> None:
+        """Let Tab reach only the current screen's button (the first if none is current).
+
+        Qt does this itself once a button of the group has had the focus; done here so that
+        the first Tab of a session lands on the current screen too. Not before the window's
+        first paint (``qt.LazyNamespace``): the shell's ``select`` happens before it is shown.
+        """
+        buttons = self.nav_buttons()
+        stop = self.buttons.checkedButton() or (buttons[0] if buttons else None)
+        for button in buttons:
+            tab = button is stop
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus if tab else Qt.FocusPolicy.ClickFocus)

@@ -40,7 +40,9 @@ def test_sidebar_and_ctrl_digits_switch_screens(qtbot, with_demo_screen, context
     # keyboard in the sidebar itself: Tab reaches the current screen only, arrows move on
     sidebar = win.sidebar
     assert sidebar.current_key() == "demo"
-    sidebar.button("demo").setFocus(Qt.FocusReason.TabFocusReason)
+    sidebar.user_chip.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClick(sidebar.user_chip, Qt.Key.Key_Backtab)  # the first time a nav button is reached
+    assert QApplication.focusWidget() is sidebar.button("demo")
     tab_stops = [b.key for b in sidebar.nav_buttons() if b.focusPolicy() & Qt.FocusPolicy.TabFocus]
     assert tab_stops == ["demo"]
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
