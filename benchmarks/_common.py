@@ -153,13 +153,29 @@ def main_build_then_measure(
             env = isolated_env(Path(root))
             database = Path(root) / f"{name}.sqlite"
             run([sys.executable, script, "--build", str(database)], env)
-            proc = run([sys.executable, script, "--measure", str(database)], env)
-            for line in proc.stdout.splitlines():
-                if line.startswith("{"):
-                    emit(json.loads(line))
+            measure_in_child(script, database, env)
     except (BenchmarkError, OSError) as error:
         return fail(name, error)
     return 0
+
+
+def measure_in_child(script: str, database: Path, env: dict[str, str]) -> None:
+    """Run ``script --measure DATABASE`` (a process of its own, with ``env``) and print the
+    JSON lines it prints."""
+    proc = run([sys.executable, script, "--measure", str(database)], env)
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            emit(json.loads(line))
+
+
+def measure_copy_in_child(script: str, database: Path, root: Path, env: dict[str, str]) -> None:
+    """``measure_in_child`` on a copy of ``database`` in ``root``: the measuring may write to
+    it (sessions, window state, marks), and the cached original is built once for many runs."""
+    import shutil
+
+    copy = root / f"measured-{database.name}"
+    shutil.copyfile(database, copy)
+    measure_in_child(script, copy, env)
 
 
 def settle(app: Any, seconds: float) -> None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sqlite3
 import statistics
 import sys
@@ -29,7 +28,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import BenchmarkError, emit, fail, isolated_env, run, settle, temp_root
+from _common import (
+    BenchmarkError,
+    emit,
+    fail,
+    isolated_env,
+    measure_copy_in_child,
+    settle,
+    temp_root,
+)
 
 NAME = "dashboard"
 FIRST_PAINT_TARGET_MS = 300.0
@@ -236,12 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                     "ok": facts.get("build_s", 0) < DEMO_TARGET_S,
                 }
             )
-            copy = Path(root) / "dashboard.sqlite"
-            shutil.copyfile(database, copy)
-            proc = run([sys.executable, __file__, "--measure", str(copy)], env)
-            for line in proc.stdout.splitlines():
-                if line.startswith("{"):
-                    emit(json.loads(line))
+            measure_copy_in_child(__file__, database, Path(root), env)
     except (BenchmarkError, OSError) as error:
         return fail(NAME, error)
     return 0

@@ -27,9 +27,9 @@ from typing import Any
 from _common import (
     APP,
     BenchmarkError,
-    emit,
     fail,
     isolated_env,
+    measure_copy_in_child,
     open_window,
     run,
     settle,
@@ -251,14 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         with temp_root() as root:
             env = isolated_env(Path(root))
             database = cached_database(args.seed, env)
-            copy = Path(root) / "lists.sqlite"
-            import shutil
-
-            shutil.copyfile(database, copy)
-            proc = run([sys.executable, __file__, "--measure", str(copy)], env)
-            for line in proc.stdout.splitlines():
-                if line.startswith("{"):
-                    emit(json.loads(line))
+            measure_copy_in_child(__file__, database, Path(root), env)
     except (BenchmarkError, OSError) as error:
         return fail(NAME, error)
     return 0

@@ -20,7 +20,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -28,7 +27,16 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from _common import BenchmarkError, emit, fail, isolated_env, open_window, run, settle, temp_root
+from _common import (
+    BenchmarkError,
+    fail,
+    isolated_env,
+    measure_copy_in_child,
+    open_window,
+    run,
+    settle,
+    temp_root,
+)
 
 NAME = "mailbox"
 INBOX = 250_000
@@ -233,12 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         with temp_root() as root:
             env = isolated_env(Path(root))
             database = cached_database(env)
-            copy = Path(root) / "mailbox.sqlite"
-            shutil.copyfile(database, copy)
-            proc = run([sys.executable, __file__, "--measure", str(copy)], env)
-            for line in proc.stdout.splitlines():
-                if line.startswith("{"):
-                    emit(json.loads(line))
+            measure_copy_in_child(__file__, database, Path(root), env)
     except (BenchmarkError, OSError) as error:
         return fail(NAME, error)
     return 0
