@@ -152,16 +152,8 @@ class RequestsTransport:
             answer = self._session().request(
                 method, url, headers=dict(headers), data=body, timeout=timeout
             )
-        except requests.exceptions.ConnectTimeout as exc:
-            raise TransportError(f"connection timed out ({exc})", timeout=True, sent=False) from exc
-        except requests.exceptions.Timeout as exc:
-            raise TransportError(f"no answer in {timeout:g} s", timeout=True) from exc
-        except requests.exceptions.ConnectionError as exc:
-            text = str(exc)
-            sent = not ("Failed to establish" in text or "Name or service" in text)
-            raise TransportError(f"connection failed ({text[:200]})", sent=sent) from exc
         except requests.exceptions.RequestException as exc:
-            raise TransportError(str(exc)[:200]) from exc
+            raise transport_error(exc, timeout) from exc
         return HttpResponse(answer.status_code, dict(answer.headers), answer.content)
 
     def request_to_file(
@@ -188,16 +180,24 @@ class RequestsTransport:
                 for chunk in answer.iter_content(STREAM_CHUNK):
                     sink.write(chunk)
                 return HttpResponse(answer.status_code, dict(answer.headers), b"")
-        except requests.exceptions.ConnectTimeout as exc:
-            raise TransportError(f"connection timed out ({exc})", timeout=True, sent=False) from exc
-        except requests.exceptions.Timeout as exc:
-            raise TransportError(f"no answer in {timeout:g} s", timeout=True) from exc
-        except requests.exceptions.ConnectionError as exc:
-            text = str(exc)
-            sent = not ("Failed to establish" in text or "Name or service" in text)
-            raise TransportError(f"connection failed ({text[:200]})", sent=sent) from exc
         except requests.exceptions.RequestException as exc:
-            raise TransportError(str(exc)[:200]) from exc
+            raise transport_error(exc, timeout) from exc
+
+
+def transport_error(exc: Exception, timeout: float) -> TransportError:
+    """What a failed ``requests`` call means for the sync: timed out, and whether the request
+    may have reached the server (``sent``: a retry must then not repeat it blindly)."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransportError(f"connection timed out ({exc})", timeout=True, sent=False)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return TransportError(f"no answer in {timeout:g} s", timeout=True)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc)
+        sent = not ("Failed to establish" in text or "Name or service" in text)
+        return TransportError(f"connection failed ({text[:200]})", sent=sent)
+    return TransportError(str(exc)[:200])
 
 
 # --------------------------------------------------------------------------- quota
